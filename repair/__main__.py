@@ -1,0 +1,5 @@
+"""Allow ``python -m repair``."""
+
+from repair.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``repair`` command line: thin wrappers that turn options into library calls."""

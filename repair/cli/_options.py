@@ -1,0 +1,47 @@
+"""Option types shared by several commands, declared once (typer validates them before any work)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from repair.cli._app import UsageError
+
+ModelDir = Annotated[
+    Path,
+    typer.Option(
+        help="Folder holding model.keras (or a .keras/.h5 file).", exists=True, show_default=False
+    ),
+]
+DataDir = Annotated[
+    Path,
+    typer.Option(
+        help="Folder holding the HDF5 splits.", exists=True, file_okay=False, show_default=False
+    ),
+]
+OutputDir = Annotated[Path, typer.Option(help="Folder to write into (created if missing).")]
+BatchSize = Annotated[int, typer.Option(min=1, help="Samples per batch.")]
+RandomState = Annotated[int, typer.Option(help="Seed: the same seed gives the same result.")]
+JsonOutput = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object instead of tables.")
+]
+
+
+def parse_float_list(option: str, text: str, length: int | None = None) -> list[float]:
+    """``'0.5,0.2,0.3,0'`` -> ``[0.5, 0.2, 0.3, 0.0]``; a usage error names ``option``."""
+    try:
+        values = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise UsageError(
+            f"{option} must be comma-separated numbers, like 0.5,0.2,0.3,0; got {text!r}"
+        ) from None
+    if length is not None and len(values) != length:
+        raise UsageError(f"{option} needs {length} comma-separated numbers; got {text!r}")
+    return values
+
+
+def parse_name_list(text: str) -> list[str]:
+    """``'car, traffic light'`` -> ``['car', 'traffic light']`` (empty parts dropped)."""
+    return [part.strip() for part in text.split(",") if part.strip()]

@@ -1,0 +1,49 @@
+"""The ``repair`` console script: the command table. Each command lives in its own module."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from repair.cli import prepare
+from repair.cli._app import RepairTyper, command_with_help
+
+app = RepairTyper(
+    help="Repair trained image classifiers without retraining them.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from repair import __version__
+
+        print(f"repair {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Repair trained image classifiers without retraining them.
+
+    Every option has two spellings (--model_dir, --model-dir). Add --debug (or set
+    REPAIR_DEBUG=1) to see the traceback of an error.
+    """
+
+
+app.command(
+    "prepare",
+    context_settings=prepare.PREPARE_CONTEXT,
+    cls=command_with_help(prepare.datasets_help),
+)(prepare.prepare_command)
+
+
+def main() -> None:
+    """Entry point of the console script (also ``python -m repair``)."""
+    app()

@@ -1,0 +1,1 @@
+"""Data, models and results: the pieces every command shares."""

@@ -1,0 +1,349 @@
+"""HDF5 dataset splits (SPEC §2): validated reading in batches, chunked atomic writing.
+
+A split file holds ``images`` (N, H, W, C) in [0, 1] and ``labels`` (N, K) one-hot, optionally
+``image_ids`` and ``attribute_ids`` (N,) UTF-8 strings and a ``class_names`` file attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from repair.core.files import atomic_path
+from repair.errors import DataFormatError, InputNotFoundError
+
+IMAGES = "images"
+LABELS = "labels"
+IMAGE_IDS = "image_ids"
+ATTRIBUTE_IDS = "attribute_ids"
+CLASS_NAMES = "class_names"
+SPLIT_NAMES = ("train", "val", "test", "repair")
+DEFAULT_CHUNK = 1024
+
+
+@dataclass(frozen=True)
+class SplitInfo:
+    """What a split file holds, read from its header without loading the data."""
+
+    path: Path
+    num_samples: int
+    image_shape: tuple[int, int, int]
+    num_classes: int
+    class_names: tuple[str, ...] | None
+    has_ids: bool
+
+    def class_name(self, label: int) -> str:
+        """The name of ``label``, or its number as text when the file names no classes."""
+        if self.class_names is not None and 0 <= label < len(self.class_names):
+            return self.class_names[label]
+        return str(label)
+
+
+@dataclass
+class Batch:
+    """A run of consecutive samples of a split.
+
+    images: (n, H, W, C) float32 in [0, 1]; labels: (n,) int64 class indices;
+    image_ids / attribute_ids: (n,) str arrays, or None when the file has none;
+    start: index of the first sample in the file.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    image_ids: np.ndarray | None = None
+    attribute_ids: np.ndarray | None = None
+    start: int = 0
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def select(self, mask: np.ndarray) -> Batch:
+        """The samples where ``mask`` (a boolean array or index array) selects them."""
+        return Batch(
+            images=self.images[mask],
+            labels=self.labels[mask],
+            image_ids=None if self.image_ids is None else self.image_ids[mask],
+            attribute_ids=None if self.attribute_ids is None else self.attribute_ids[mask],
+        )
+
+
+def to_float_images(raw: np.ndarray) -> np.ndarray:
+    """Images as float32 in [0, 1]: uint8 is scaled by 1/255, floats are cast."""
+    if raw.dtype == np.uint8:
+        return raw.astype(np.float32) / np.float32(255.0)
+    return raw.astype(np.float32, copy=False)
+
+
+def to_label_indices(labels: np.ndarray) -> np.ndarray:
+    """Class indices (n,) from one-hot rows (n, K), or from indices already (n,)."""
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        return np.argmax(labels, axis=1).astype(np.int64)
+    return labels.astype(np.int64)
+
+
+def to_one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """One-hot float32 rows (n, K) from class indices (n,) or one-hot rows."""
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        return labels.astype(np.float32, copy=False)
+    indices = labels.astype(np.int64)
+    if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
+        raise DataFormatError(
+            f"labels must lie in [0, {num_classes - 1}]; got {indices.min()}..{indices.max()}"
+        )
+    return np.eye(num_classes, dtype=np.float32)[indices]
+
+
+def _decode_strings(values: np.ndarray) -> np.ndarray:
+    return np.array(
+        [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values], dtype=object
+    )
+
+
+def _read_class_names(file: h5py.File) -> tuple[str, ...] | None:
+    names = file.attrs.get(CLASS_NAMES)
+    if names is None:
+        return None
+    return tuple(_decode_strings(np.atleast_1d(names)))
+
+
+class SplitReader:
+    """Open, validate and read a split file in batches.
+
+    Use as a context manager; the constructor raises :class:`DataFormatError` naming the file
+    when it is not HDF5, lacks a key, or its images and labels disagree.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputNotFoundError(f"data file not found: {self.path}")
+        if self.path.is_dir():
+            raise DataFormatError(f"expected an HDF5 file, got a folder: {self.path}")
+        try:
+            self._file = h5py.File(self.path, "r")
+        except OSError:
+            raise DataFormatError(f"not a readable HDF5 file: {self.path}") from None
+        try:
+            self.info = self._validate()
+        except BaseException:
+            self._file.close()
+            raise
+
+    def _validate(self) -> SplitInfo:
+        missing = [key for key in (IMAGES, LABELS) if key not in self._file]
+        if missing:
+            raise DataFormatError(
+                f"{self.path.name} has no '{missing[0]}' dataset (needs images, labels); "
+                f"file: {self.path}"
+            )
+        images, labels = self._file[IMAGES], self._file[LABELS]
+        if images.ndim != 4:
+            raise DataFormatError(
+                f"images must have shape (N, height, width, channels); got {images.shape} "
+                f"in {self.path}"
+            )
+        if labels.ndim not in (1, 2) or len(labels) != len(images):
+            raise DataFormatError(
+                f"labels must have shape ({len(images)}, num_classes) to match the images; "
+                f"got {labels.shape} in {self.path}"
+            )
+        class_names = _read_class_names(self._file)
+        if labels.ndim == 2:
+            num_classes = labels.shape[1]
+        elif class_names is not None:
+            num_classes = len(class_names)
+        else:
+            num_classes = int(np.max(labels[...])) + 1 if len(labels) else 0
+        return SplitInfo(
+            path=self.path,
+            num_samples=len(images),
+            image_shape=tuple(images.shape[1:]),
+            num_classes=num_classes,
+            class_names=class_names,
+            has_ids=IMAGE_IDS in self._file,
+        )
+
+    def __enter__(self) -> SplitReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __len__(self) -> int:
+        return self.info.num_samples
+
+    def read(self, start: int = 0, stop: int | None = None) -> Batch:
+        """Samples ``start`` to ``stop`` (exclusive) as one :class:`Batch`."""
+        stop = self.info.num_samples if stop is None else min(stop, self.info.num_samples)
+        return self._batch(slice(start, stop), start)
+
+    def read_indices(self, indices: Sequence[int] | np.ndarray) -> Batch:
+        """Samples at ``indices``, in the order given (h5py needs them sorted; we reorder)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        order = np.argsort(indices, kind="stable")
+        sorted_indices = indices[order]
+        unique, inverse = np.unique(sorted_indices, return_inverse=True)
+        batch = self._batch(unique, 0)
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        return batch.select(inverse[back])
+
+    def _batch(self, where: slice | np.ndarray, start: int) -> Batch:
+        try:
+            images = to_float_images(self._file[IMAGES][where])
+            labels = to_label_indices(self._file[LABELS][where])
+            ids = {
+                key: _decode_strings(self._file[key][where])
+                for key in (IMAGE_IDS, ATTRIBUTE_IDS)
+                if key in self._file
+            }
+        except OSError as error:
+            raise DataFormatError(f"cannot read {self.path}: {error}") from None
+        return Batch(images, labels, ids.get(IMAGE_IDS), ids.get(ATTRIBUTE_IDS), start)
+
+    def batches(self, batch_size: int) -> Iterator[Batch]:
+        """Consecutive batches of at most ``batch_size`` samples covering the whole split."""
+        for start in range(0, self.info.num_samples, batch_size):
+            yield self.read(start, start + batch_size)
+
+    def labels(self) -> np.ndarray:
+        """All class indices (N,), without loading images."""
+        return to_label_indices(self._file[LABELS][...])
+
+
+def inspect_split(path: str | Path) -> SplitInfo:
+    """Validate a split file and return its header."""
+    with SplitReader(path) as reader:
+        return reader.info
+
+
+def read_split(path: str | Path) -> Batch:
+    """The whole split in memory; for small files (tests, sampled positives)."""
+    with SplitReader(path) as reader:
+        return reader.read()
+
+
+class SplitWriter:
+    """Append samples to a new split file in chunks; the file appears only when complete.
+
+    The data goes to a hidden temporary file beside ``path`` that is renamed onto ``path`` when the
+    ``with`` block ends without error, and removed otherwise.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        image_shape: Sequence[int],
+        num_classes: int,
+        class_names: Sequence[str] | None = None,
+        with_ids: bool = False,
+        chunk_size: int = DEFAULT_CHUNK,
+    ) -> None:
+        self.path = Path(path)
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.num_classes = num_classes
+        self.class_names = None if class_names is None else [str(n) for n in class_names]
+        self.with_ids = with_ids
+        self.chunk_size = chunk_size
+        self.count = 0
+
+    def __enter__(self) -> SplitWriter:
+        self._atomic = atomic_path(self.path)
+        tmp = self._atomic.__enter__()
+        self._file = h5py.File(tmp, "w")
+        chunk = max(1, min(self.chunk_size, 4096))
+        self._file.create_dataset(
+            IMAGES,
+            shape=(0, *self.image_shape),
+            maxshape=(None, *self.image_shape),
+            dtype=np.float32,
+            chunks=(chunk, *self.image_shape),
+        )
+        self._file.create_dataset(
+            LABELS,
+            shape=(0, self.num_classes),
+            maxshape=(None, self.num_classes),
+            dtype=np.float32,
+            chunks=(chunk, max(1, self.num_classes)),
+        )
+        if self.with_ids:
+            for key in (IMAGE_IDS, ATTRIBUTE_IDS):
+                self._file.create_dataset(
+                    key, shape=(0,), maxshape=(None,), dtype=h5py.string_dtype("utf-8")
+                )
+        if self.class_names is not None:
+            self._file.attrs[CLASS_NAMES] = self.class_names
+        return self
+
+    def append(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        image_ids: Sequence[str] | None = None,
+        attribute_ids: Sequence[str] | None = None,
+    ) -> None:
+        """Add samples: images (n, H, W, C), labels as indices (n,) or one-hot (n, K)."""
+        images = np.asarray(images)
+        if tuple(images.shape[1:]) != self.image_shape:
+            raise DataFormatError(
+                f"images must have shape (n, {', '.join(map(str, self.image_shape))}); "
+                f"got {images.shape} for {self.path}"
+            )
+        one_hot = to_one_hot(labels, self.num_classes)
+        n = len(images)
+        if len(one_hot) != n:
+            raise DataFormatError(f"{n} images but {len(one_hot)} labels for {self.path}")
+        end = self.count + n
+        self._grow_and_set(IMAGES, to_float_images(images), end)
+        self._grow_and_set(LABELS, one_hot, end)
+        if self.with_ids:
+            for key, values in ((IMAGE_IDS, image_ids), (ATTRIBUTE_IDS, attribute_ids)):
+                values = [""] * n if values is None else [str(v) for v in values]
+                self._grow_and_set(key, np.array(values, dtype=object), end)
+        self.count = end
+
+    def _grow_and_set(self, key: str, values: np.ndarray, end: int) -> None:
+        dataset = self._file[key]
+        dataset.resize(end, axis=0)
+        dataset[self.count : end] = values
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        self._file.close()
+        self._atomic.__exit__(exc_type, exc, tb)
+
+
+def write_split(
+    path: str | Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    num_classes: int | None = None,
+    class_names: Sequence[str] | None = None,
+    image_ids: Sequence[str] | None = None,
+    attribute_ids: Sequence[str] | None = None,
+) -> Path:
+    """Write a whole split held in memory (tests, small sets); atomic like :class:`SplitWriter`."""
+    labels = np.asarray(labels)
+    if num_classes is None:
+        num_classes = labels.shape[1] if labels.ndim == 2 else len(class_names or []) or (
+            int(labels.max()) + 1
+        )
+    with_ids = image_ids is not None or attribute_ids is not None
+    with SplitWriter(path, images.shape[1:], num_classes, class_names, with_ids) as writer:
+        for start in range(0, len(images), DEFAULT_CHUNK):
+            stop = start + DEFAULT_CHUNK
+            writer.append(
+                images[start:stop],
+                labels[start:stop],
+                None if image_ids is None else image_ids[start:stop],
+                None if attribute_ids is None else attribute_ids[start:stop],
+            )
+    return Path(path)

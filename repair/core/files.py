@@ -1,0 +1,45 @@
+"""Atomic file writes: an interrupted command never leaves a half-written output behind."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+def temporary_sibling(target: Path) -> Path:
+    """A hidden path beside ``target`` with the same suffix (Keras checks ``.keras``)."""
+    return target.with_name(f".{target.stem}.tmp-{os.getpid()}{target.suffix}")
+
+
+@contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path to write; rename it onto ``target`` only if the block succeeds.
+
+    On any exception, Ctrl-C included, the temporary file is removed and ``target`` keeps
+    whatever it held before.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_sibling(target)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(target: str | Path, text: str) -> Path:
+    """Write ``text`` to ``target`` atomically and return the path."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def write_json_atomic(target: str | Path, obj: Any) -> Path:
+    """Write ``obj`` as indented JSON to ``target`` atomically and return the path."""
+    return write_text_atomic(target, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,113 @@
+"""Load, save and run Keras models (SPEC §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from repair.core.data import SplitInfo, SplitReader
+from repair.core.files import atomic_path
+from repair.core.tf import keras
+from repair.errors import InputNotFoundError, ModelError
+
+MODEL_FILENAME = "model.keras"
+MODEL_SUFFIXES = (".keras", ".h5")
+
+
+def resolve_model_path(path: str | Path) -> Path:
+    """The model file behind ``--model_dir``: ``DIR/model.keras``, or a ``.keras``/``.h5`` file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"model not found: {path}")
+    if path.is_file():
+        if path.suffix not in MODEL_SUFFIXES:
+            raise ModelError(f"a model file must end in .keras or .h5; got {path}")
+        return path
+    candidate = path / MODEL_FILENAME
+    if candidate.is_file():
+        return candidate
+    if (path / "saved_model.pb").is_file():
+        raise ModelError(
+            f"{path} is a legacy TensorFlow SavedModel; convert it once with TensorFlow 2.15 "
+            f"(tf.keras.models.load_model('{path}').save('{path}/model.keras')) and retry"
+        )
+    raise ModelError(f"no {MODEL_FILENAME} in {path}")
+
+
+def load_model(path: str | Path) -> keras.Model:
+    """The model at ``path`` (see :func:`resolve_model_path`), without its optimizer state."""
+    model_path = resolve_model_path(path)
+    try:
+        return keras.models.load_model(model_path, compile=False)
+    except Exception as error:  # Keras raises many kinds on a corrupt file
+        raise ModelError(f"cannot load model {model_path}: {error}") from None
+
+
+def save_model(model: keras.Model, path: str | Path) -> Path:
+    """Save atomically as ``path`` (a ``.keras`` file) or ``path/model.keras`` (a folder)."""
+    path = Path(path)
+    target = path if path.suffix == ".keras" else path / MODEL_FILENAME
+    with atomic_path(target) as tmp:
+        model.save(tmp)
+    return target
+
+
+def num_classes_of(model: keras.Model) -> int:
+    return int(model.output_shape[-1])
+
+
+def check_model_matches(model: keras.Model, info: SplitInfo) -> None:
+    """Raise ModelError when ``model`` cannot take the images or labels of ``info``."""
+    expected = tuple(model.input_shape[1:])
+    actual = info.image_shape
+    if len(expected) != len(actual) or any(e not in (None, a) for e, a in zip(expected, actual)):
+        raise ModelError(
+            f"model expects images of shape {expected}; {info.path} holds {actual}"
+        )
+    if num_classes_of(model) != info.num_classes:
+        raise ModelError(
+            f"model predicts {num_classes_of(model)} classes; {info.path} has {info.num_classes}"
+        )
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """true / predicted: (N,) int class indices of every sample of a split, in file order."""
+
+    true: np.ndarray
+    predicted: np.ndarray
+
+    @property
+    def correct(self) -> np.ndarray:
+        return self.true == self.predicted
+
+
+def predict_scores(model: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Model outputs (n, K) for images (n, H, W, C), computed in batches."""
+    outputs = [
+        np.asarray(model.predict_on_batch(images[start : start + batch_size]))
+        for start in range(0, len(images), batch_size)
+    ]
+    if not outputs:
+        return np.zeros((0, num_classes_of(model)), dtype=np.float32)
+    return np.concatenate(outputs)
+
+
+def predict_split(
+    model: keras.Model, reader: SplitReader, batch_size: int = 256, desc: str = "predict"
+) -> Predictions:
+    """Predicted and true labels of every sample of a split, reading it in batches."""
+    check_model_matches(model, reader.info)
+    true, predicted = [], []
+    with tqdm(total=len(reader), desc=desc, unit="img", leave=False) as bar:
+        for batch in reader.batches(batch_size):
+            true.append(batch.labels)
+            predicted.append(np.argmax(predict_scores(model, batch.images, batch_size), axis=1))
+            bar.update(len(batch))
+    if not true:
+        empty = np.zeros(0, dtype=np.int64)
+        return Predictions(empty, empty)
+    return Predictions(np.concatenate(true), np.concatenate(predicted).astype(np.int64))

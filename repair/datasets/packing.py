@@ -1,0 +1,92 @@
+"""Shuffle a dataset's index, split it by ratios and write each split in chunks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from repair.core.data import SPLIT_NAMES, SplitWriter
+from repair.datasets.base import DatasetPlugin
+from repair.errors import ConfigError, DataFormatError
+
+CHUNK = 512
+
+
+def check_ratios(ratios: Sequence[float]) -> None:
+    """Four non-negative ratios (train, val, test, repair) summing to 1, with float tolerance."""
+    if len(ratios) != len(SPLIT_NAMES):
+        raise ConfigError(f"--data_ratio needs 4 numbers (train,val,test,repair); got {ratios}")
+    if any(r < 0 for r in ratios) or not math.isclose(sum(ratios), 1.0, abs_tol=1e-6):
+        raise ConfigError(f"--data_ratio must be non-negative and sum to 1; got {list(ratios)}")
+
+
+def split_positions(
+    num_samples: int, ratios: Sequence[float], seed: int | None
+) -> dict[str, np.ndarray]:
+    """Shuffle ``range(num_samples)`` and cut it by ``ratios``; splits of ratio 0 are left out.
+
+    Boundaries are rounded cumulative sums, so the parts always add up to ``num_samples``.
+    """
+    check_ratios(ratios)
+    order = np.random.default_rng(seed).permutation(num_samples)
+    bounds = np.round(np.cumsum([0.0, *ratios]) * num_samples).astype(int)
+    bounds[-1] = num_samples
+    return {
+        name: order[bounds[k] : bounds[k + 1]]
+        for k, name in enumerate(SPLIT_NAMES)
+        if ratios[k] > 0
+    }
+
+
+@dataclass(frozen=True)
+class WrittenSplit:
+    name: str
+    path: Path
+    shape: tuple[int, ...]
+    num_classes: int
+
+
+def pack_dataset(
+    plugin: DatasetPlugin,
+    output_dir: Path,
+    ratios: Sequence[float],
+    seed: int | None,
+    chunk_size: int = CHUNK,
+) -> list[WrittenSplit]:
+    """Write ``<split>.h5`` files into ``output_dir`` for every split with a ratio above 0."""
+    index = plugin.index()
+    if len(index) == 0:
+        raise DataFormatError(f"dataset '{plugin.name}' found no samples in {plugin.input_dir}")
+    written = []
+    for name, positions in split_positions(len(index), ratios, seed).items():
+        if len(positions) == 0:
+            continue
+        path = output_dir / f"{name}.h5"
+        chunks = [np.sort(positions[s : s + chunk_size]) for s in range(0, len(positions), chunk_size)]
+        first_images = plugin.load(chunks[0])
+        with (
+            SplitWriter(
+                path,
+                first_images.shape[1:],
+                len(index.class_names),
+                index.class_names,
+                with_ids=index.image_ids is not None,
+            ) as writer,
+            tqdm(total=len(positions), desc=f"{name}.h5", unit="img", leave=False) as bar,
+        ):
+            for number, chunk in enumerate(chunks):
+                images = first_images if number == 0 else plugin.load(chunk)
+                writer.append(
+                    images,
+                    index.labels[chunk],
+                    None if index.image_ids is None else index.image_ids[chunk],
+                    None if index.attribute_ids is None else index.attribute_ids[chunk],
+                )
+                bar.update(len(chunk))
+        written.append(WrittenSplit(name, path, (writer.count, *writer.image_shape), writer.num_classes))
+    return written
