@@ -137,7 +137,7 @@ class RepairGroup(TyperGroup):
             _fail(f"{error.format_message()}{where}", 2, debug)
         except RepairError as error:
             _fail(str(error), 1, debug)
-        except _click.exceptions.Abort:
+        except typer.Abort:
             _fail("interrupted", 130, debug)
         except _click.exceptions.ClickException as error:
             _fail(error.format_message(), error.exit_code, debug)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from repair.cli import prepare
+from repair.cli import prepare, target, test, train
 from repair.cli._app import RepairTyper, command_with_help
 
 app = RepairTyper(
@@ -42,6 +42,9 @@ app.command(
     context_settings=prepare.PREPARE_CONTEXT,
     cls=command_with_help(prepare.datasets_help),
 )(prepare.prepare_command)
+app.command("train")(train.train_command)
+app.command("test")(test.test_command)
+app.command("target")(target.target_command)
 
 
 def main() -> None:

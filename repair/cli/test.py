@@ -1,0 +1,46 @@
+"""``repair test``: accuracy of a model on a split, overall and per label."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from repair.cli._options import BatchSize, DataDir, JsonOutput, ModelDir
+
+
+def test_command(
+    model_dir: ModelDir,
+    data_dir: DataDir,
+    target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "test.h5",
+    batch_size: BatchSize = 256,
+    json_output: JsonOutput = False,
+) -> None:
+    """Print the accuracy of the model on DATA_DIR/TARGET_DATA and a per-label table."""
+    from repair.core.data import SplitReader
+    from repair.core.model import load_model, predict_split
+    from repair.core.results import format_label_table, label_scores, overall_accuracy
+
+    model = load_model(model_dir)
+    with SplitReader(data_dir / target_data) as reader:
+        predictions = predict_split(model, reader, batch_size)
+        info = reader.info
+    scores = label_scores(
+        predictions.true, predictions.predicted, info.num_classes, info.class_names
+    )
+    accuracy = overall_accuracy(predictions.true, predictions.predicted)
+    if json_output:
+        print(
+            json.dumps(
+                {
+                    "accuracy": round(accuracy, 4),
+                    "correct": int(predictions.correct.sum()),
+                    "total": len(predictions.true),
+                    "labels": [score.to_dict() for score in scores],
+                }
+            )
+        )
+        return
+    print(f"accuracy: {accuracy:.2f}%")
+    print(format_label_table(scores))

@@ -1,0 +1,46 @@
+"""``repair train``: train a classifier from a registered architecture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from repair.cli._options import BatchSize, DataDir, OutputDir, RandomState
+
+
+def train_command(
+    data_dir: DataDir,
+    model: Annotated[str, typer.Option(help="Architecture: base or vgg16 (or a plugin's).")] = "base",
+    output_dir: OutputDir = Path("outputs"),
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over train.h5.")] = 10,
+    batch_size: BatchSize = 32,
+    learning_rate: Annotated[float, typer.Option(help="Adam step size; above 0.")] = 1e-3,
+    random_state: RandomState = 0,
+) -> None:
+    """Train a model on DATA_DIR/train.h5 (validating on val.h5 if present); save model.keras."""
+    from repair import registry
+    from repair.core.data import inspect_split
+    from repair.core.training import train_model
+
+    build = registry.load(registry.MODELS, model)
+    train_path = data_dir / "train.h5"
+    info = inspect_split(train_path)
+    val_path = data_dir / "val.h5"
+    network = build(info.image_shape, info.num_classes)
+    result = train_model(
+        network,
+        train_path,
+        output_dir,
+        val_path=val_path if val_path.exists() else None,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=random_state,
+        learning_rate=learning_rate,
+    )
+    for metric in ("accuracy", "val_accuracy"):
+        value = result.final(metric)
+        if value is not None:
+            print(f"{metric}: {100 * value:.2f}%")
+    print(f"saved {result.model_path}")

@@ -1,0 +1,182 @@
+"""Per-label results files (SPEC §6) and before/after comparisons against requirements.
+
+``results.json`` is a JSON array of ``[label, {"success": n, "failure": n, "score": percent,
+"name": class name}]`` pairs, one per label present in the data, in label order. ``label`` is the
+label index as text (``"6"``), as the reference toolkit writes it, so its users' scripts keep
+working; ``name`` is our addition (the class name, or the index again when the data names no
+classes) so that charts and ``--require`` can speak of ``pedestrian`` rather than ``6``. Files
+without ``name`` (written by the reference) are read too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from repair.core.files import write_json_atomic
+from repair.core.results import LabelScore
+from repair.errors import ConfigError, DataFormatError, InputNotFoundError
+
+RESULTS_FILE = "results.json"
+OVERALL = "overall"
+
+
+def results_path(path: str | Path) -> Path:
+    """``path`` itself when it is a file, else ``path/results.json``."""
+    path = Path(path)
+    return path / RESULTS_FILE if path.is_dir() else path
+
+
+def scores_to_json(scores: Sequence[LabelScore]) -> list[list[object]]:
+    """The SPEC §6 array for ``scores`` (sorted by label index)."""
+    return [
+        [
+            str(s.label),
+            {"success": s.correct, "failure": s.incorrect, "score": s.accuracy, "name": s.name},
+        ]
+        for s in sorted(scores, key=lambda s: s.label)
+    ]
+
+
+def write_results(path: str | Path, scores: Sequence[LabelScore]) -> Path:
+    """Write ``results.json`` atomically (``path`` may be its folder) and return its path."""
+    return write_json_atomic(results_path(path), scores_to_json(scores))
+
+
+def _entry_to_score(entry: object, where: Path) -> LabelScore:
+    try:
+        key, counts = entry  # type: ignore[misc]
+        label = int(key)
+        success, failure = int(counts["success"]), int(counts["failure"])
+        name = str(counts.get("name", label))
+    except (TypeError, ValueError, KeyError):
+        raise DataFormatError(
+            f'results must be [label, {{"success": n, "failure": n, ...}}] pairs; '
+            f"got {json.dumps(entry)[:80]} in {where}"
+        ) from None
+    if success < 0 or failure < 0:
+        raise DataFormatError(f"negative counts for label {label} in {where}")
+    return LabelScore(label=label, name=name, correct=success, total=success + failure)
+
+
+def read_results(path: str | Path) -> list[LabelScore]:
+    """The label scores of a ``results.json`` (or of the one in folder ``path``), label order."""
+    where = results_path(path)
+    if not where.is_file():
+        raise InputNotFoundError(f"results file not found: {where}")
+    try:
+        entries = json.loads(where.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataFormatError(f"not a JSON results file: {where} ({error})") from None
+    if not isinstance(entries, list):
+        raise DataFormatError(f"results must be a JSON array of pairs; file: {where}")
+    return sorted((_entry_to_score(e, where) for e in entries), key=lambda s: s.label)
+
+
+def overall_of(scores: Sequence[LabelScore]) -> float:
+    """Accuracy (percent) over all samples of ``scores``; 0 when there are none."""
+    total = sum(s.total for s in scores)
+    return 100.0 * sum(s.correct for s in scores) / total if total else 0.0
+
+
+def display_name(score: LabelScore) -> str:
+    """``pedestrian (6)`` when the class has a name, else just ``6``."""
+    return score.name if score.name == str(score.label) else f"{score.name} ({score.label})"
+
+
+def find_label(scores: Sequence[LabelScore], text: str) -> LabelScore | None:
+    """The score whose class name (case-insensitive) or label index is ``text``."""
+    wanted = text.strip().lower()
+    for score in scores:
+        if score.name.lower() == wanted:
+            return score
+    for score in scores:
+        if str(score.label) == wanted:
+            return score
+    return None
+
+
+@dataclass(frozen=True)
+class LabelChange:
+    """One label before and after; ``before``/``after`` is None where the label is absent."""
+
+    label: int
+    name: str
+    before: LabelScore | None
+    after: LabelScore | None
+
+    @property
+    def change(self) -> float | None:
+        """Points gained (after minus before accuracy), or None if one side lacks the label."""
+        if self.before is None or self.after is None:
+            return None
+        return self.after.accuracy - self.before.accuracy
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Per-label and overall accuracy of two result sets, aligned by label index."""
+
+    labels: tuple[LabelChange, ...]
+    overall_before: float
+    overall_after: float
+
+    @property
+    def overall_change(self) -> float:
+        return self.overall_after - self.overall_before
+
+    def to_dict(self) -> dict[str, object]:
+        def side(score: LabelScore | None) -> dict[str, object] | None:
+            return None if score is None else score.to_dict()
+
+        return {
+            "labels": [
+                {
+                    "label": row.label,
+                    "name": row.name,
+                    "before": side(row.before),
+                    "after": side(row.after),
+                    "change": None if row.change is None else round(row.change, 4),
+                }
+                for row in self.labels
+            ],
+            "overall": {
+                "before": round(self.overall_before, 4),
+                "after": round(self.overall_after, 4),
+                "change": round(self.overall_change, 4),
+            },
+        }
+
+
+def compare_results(before: Sequence[LabelScore], after: Sequence[LabelScore]) -> Comparison:
+    """Align ``before`` and ``after`` by label index (never by position)."""
+    old = {s.label: s for s in before}
+    new = {s.label: s for s in after}
+    rows = tuple(
+        LabelChange(label, (new.get(label) or old[label]).name, old.get(label), new.get(label))
+        for label in sorted(old.keys() | new.keys())
+    )
+    return Comparison(rows, overall_of(before), overall_of(after))
+
+
+def _percent(score: LabelScore | None) -> str:
+    return "-" if score is None else f"{score.accuracy:.2f}%"
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """A Markdown table: label, name, before, after, change (points), with an overall row."""
+    lines = ["| label | name | before | after | change |", "|---|---|---|---|---|"]
+    for row in comparison.labels:
+        change = "-" if row.change is None else f"{row.change:+.2f}"
+        lines.append(
+            f"| {row.label} | {row.name} | {_percent(row.before)} | {_percent(row.after)} "
+            f"| {change} |"
+        )
+    lines.append(
+        f"| overall | | {comparison.overall_before:.2f}% | {comparison.overall_after:.2f}% "
+        f"| {comparison.overall_change:+.2f} |"
+    )
+    return "\n".join(lines)

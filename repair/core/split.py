@@ -1,0 +1,166 @@
+"""Split a repair set into positive (correct) and negative (misclassified) inputs (SPEC §4).
+
+The source is read in batches and every sample is routed to the files it belongs to; all files
+are written in a hidden staging folder and moved into place only when the whole split succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from repair.core.data import Batch, SplitReader, SplitWriter
+from repair.core.files import write_json_atomic
+from repair.core.model import check_model_matches, predict_scores
+from repair.core.tf import keras
+from repair.errors import DataFormatError
+
+POSITIVE = "positive"
+NEGATIVE = "negative"
+SPLIT_FILE = "repair.h5"
+LABELS_FILE = "labels.json"
+OWNED_FILES = (SPLIT_FILE, LABELS_FILE)
+
+
+@dataclass
+class TargetSummary:
+    """Counts of what ``split_positive_negative`` wrote.
+
+    positives: true label -> count; negatives: true label -> predicted label -> count.
+    """
+
+    total: int = 0
+    positives: Counter = field(default_factory=Counter)
+    negatives: dict[int, Counter] = field(default_factory=dict)
+
+    def add(self, true: np.ndarray, predicted: np.ndarray) -> None:
+        self.total += len(true)
+        correct = true == predicted
+        self.positives.update(true[correct].tolist())
+        for t, p in zip(true[~correct].tolist(), predicted[~correct].tolist()):
+            self.negatives.setdefault(t, Counter())[p] += 1
+
+    def negative_count(self, label: int | None = None) -> int:
+        if label is not None:
+            return sum(self.negatives.get(label, Counter()).values())
+        return sum(sum(c.values()) for c in self.negatives.values())
+
+
+def labels_json(labels: list[int]) -> list[list[object]]:
+    """The ``labels.json`` content for the given labels (SPEC §4)."""
+    return [[str(label), {"repair_priority": 0, "prevent_degradation": 0}] for label in labels]
+
+
+def group_keys(true: int, predicted: int) -> list[tuple[str, ...]]:
+    """The folders (relative path parts) a sample with these labels is written to."""
+    if true == predicted:
+        return [(POSITIVE,), (POSITIVE, str(true))]
+    return [(NEGATIVE,), (NEGATIVE, str(true)), (NEGATIVE, str(true), str(predicted))]
+
+
+class _GroupWriters:
+    """One lazily opened :class:`SplitWriter` per output folder."""
+
+    def __init__(self, root: Path, reader: SplitReader) -> None:
+        self.root = root
+        self.info = reader.info
+        self.writers: dict[tuple[str, ...], SplitWriter] = {}
+
+    def append(self, key: tuple[str, ...], batch: Batch) -> None:
+        writer = self.writers.get(key)
+        if writer is None:
+            writer = SplitWriter(
+                self.root.joinpath(*key, SPLIT_FILE),
+                self.info.image_shape,
+                self.info.num_classes,
+                self.info.class_names,
+                with_ids=self.info.has_ids,
+            ).__enter__()
+            self.writers[key] = writer
+        writer.append(batch.images, batch.labels, batch.image_ids, batch.attribute_ids)
+
+    def close(self, error: BaseException | None = None) -> None:
+        writers, self.writers = list(self.writers.values()), {}
+        for writer in writers:
+            writer.__exit__(type(error) if error else None, error, None)
+
+
+def _route(batch: Batch, predicted: np.ndarray, writers: _GroupWriters) -> None:
+    pairs = np.stack([batch.labels, predicted], axis=1)
+    for true, pred in np.unique(pairs, axis=0).tolist():
+        mask = (batch.labels == true) & (predicted == pred)
+        subset = batch.select(mask)
+        for key in group_keys(true, pred):
+            writers.append(key, subset)
+
+
+def _write_labels(staging: Path, summary: TargetSummary) -> None:
+    if summary.positives:
+        write_json_atomic(staging / POSITIVE / LABELS_FILE, labels_json(sorted(summary.positives)))
+    if summary.negatives:
+        write_json_atomic(staging / NEGATIVE / LABELS_FILE, labels_json(sorted(summary.negatives)))
+    for true, predicted in summary.negatives.items():
+        write_json_atomic(staging / NEGATIVE / str(true) / LABELS_FILE, labels_json(sorted(predicted)))
+
+
+def remove_owned_outputs(folder: Path) -> None:
+    """Delete the files ``target`` writes (repair.h5, labels.json) below ``folder``, then the
+    folders left empty; anything else the user put there stays."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_file() and path.name in OWNED_FILES:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def _commit(staging: Path, output_dir: Path) -> None:
+    for group in (POSITIVE, NEGATIVE):
+        remove_owned_outputs(output_dir / group)
+    for path in sorted(staging.rglob("*")):
+        if path.is_file():
+            target = output_dir / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+
+
+def split_positive_negative(
+    model: keras.Model, source: Path, output_dir: Path, batch_size: int = 256
+) -> TargetSummary:
+    """Write the positive/negative layout of SPEC §4 for ``source`` into ``output_dir``."""
+    summary = TargetSummary()
+    staging = output_dir / f".target-staging-{os.getpid()}"
+    with SplitReader(source) as reader:
+        check_model_matches(model, reader.info)
+        writers = _GroupWriters(staging, reader)
+        try:
+            with tqdm(total=len(reader), desc="target", unit="img", leave=False) as bar:
+                for batch in reader.batches(batch_size):
+                    scores = predict_scores(model, batch.images, batch_size)
+                    predicted = np.argmax(scores, axis=1)
+                    summary.add(batch.labels, predicted)
+                    _route(batch, predicted, writers)
+                    bar.update(len(batch))
+            if not summary.positives:
+                raise DataFormatError(
+                    f"the model classifies none of the {summary.total} inputs of {source} "
+                    "correctly: there are no positive inputs to protect"
+                )
+            writers.close()
+            _write_labels(staging, summary)
+            _commit(staging, output_dir)
+        except BaseException as error:
+            writers.close(error)
+            raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return summary

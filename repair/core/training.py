@@ -1,0 +1,140 @@
+"""Train a classifier on HDF5 splits, streaming batches and keeping a checkpoint per epoch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from repair.core.data import SplitReader, to_one_hot
+from repair.core.files import write_text_atomic
+from repair.core.model import check_model_matches, save_model
+from repair.core.tf import keras
+from repair.errors import ConfigError
+
+CHECKPOINT_DIR = "checkpoints"
+TRAINING_LOG = "training_log.csv"
+
+
+class SplitSequence(keras.utils.PyDataset):
+    """Batches of (images, one-hot labels) read from a split file; reshuffled every epoch."""
+
+    def __init__(self, reader: SplitReader, batch_size: int, shuffle: bool, seed: int | None):
+        super().__init__()
+        self.reader = reader
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.rng = np.random.default_rng(seed)
+        self.order = self._new_order()
+
+    def _new_order(self) -> np.ndarray:
+        n = len(self.reader)
+        return self.rng.permutation(n) if self.shuffle else np.arange(n)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.reader) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        positions = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
+        batch = self.reader.read_indices(positions)
+        return batch.images, to_one_hot(batch.labels, self.reader.info.num_classes)
+
+    def on_epoch_end(self) -> None:
+        self.order = self._new_order()
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """Save ``checkpoints/epoch_NNN.keras`` atomically after every epoch."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        save_model(self.model, self.folder / f"epoch_{epoch + 1:03d}.keras")
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """A tqdm bar over epochs on stderr, showing the latest loss and accuracy."""
+
+    def __init__(self, epochs: int) -> None:
+        super().__init__()
+        self.bar = tqdm(total=epochs, desc="train", unit="epoch", leave=False)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        shown = {k: f"{v:.3f}" for k, v in (logs or {}).items() if "acc" in k or k == "loss"}
+        self.bar.set_postfix(shown)
+        self.bar.update(1)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.bar.close()
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model_path: Path
+    history: dict[str, list[float]]
+
+    def final(self, metric: str) -> float | None:
+        values = self.history.get(metric)
+        return values[-1] if values else None
+
+
+def history_csv(history: dict[str, list[float]]) -> str:
+    """Keras' per-epoch history as CSV text: epoch, then one column per metric."""
+    metrics = sorted(history)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["epoch", *metrics])
+    epochs = len(next(iter(history.values()), []))
+    for epoch in range(epochs):
+        writer.writerow([epoch + 1, *(f"{history[m][epoch]:.6f}" for m in metrics)])
+    return out.getvalue()
+
+
+def train_model(
+    model: keras.Model,
+    train_path: Path,
+    output_dir: Path,
+    val_path: Path | None = None,
+    epochs: int = 10,
+    batch_size: int = 32,
+    seed: int | None = 0,
+    learning_rate: float = 1e-3,
+) -> TrainingResult:
+    """Fit ``model`` on ``train_path`` and save ``output_dir/model.keras`` plus checkpoints."""
+    if learning_rate <= 0:
+        raise ConfigError(f"--learning_rate must be above 0; got {learning_rate}")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    with SplitReader(train_path) as train_reader:
+        check_model_matches(model, train_reader.info)
+        validation = None
+        val_reader = SplitReader(val_path) if val_path is not None else None
+        try:
+            if val_reader is not None:
+                check_model_matches(model, val_reader.info)
+                validation = SplitSequence(val_reader, batch_size, shuffle=False, seed=seed)
+            model.compile(
+                optimizer=keras.optimizers.Adam(learning_rate),
+                loss="categorical_crossentropy",
+                metrics=["accuracy"],
+            )
+            history = model.fit(
+                SplitSequence(train_reader, batch_size, shuffle=True, seed=seed),
+                validation_data=validation,
+                epochs=epochs,
+                callbacks=[EpochCheckpoint(output_dir / CHECKPOINT_DIR), EpochProgress(epochs)],
+                verbose=0,
+            ).history
+        finally:
+            if val_reader is not None:
+                val_reader.close()
+    model_path = save_model(model, output_dir)
+    write_text_atomic(output_dir / TRAINING_LOG, history_csv(history))
+    return TrainingResult(model_path, {k: [float(v) for v in vs] for k, vs in history.items()})

@@ -1,0 +1,37 @@
+"""``vgg16``: the architecture of the Arachne paper's experiments (trained from scratch)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from repair.core.tf import keras
+from repair.errors import ModelError
+
+MIN_SIDE = 32
+
+
+def build_vgg16(input_shape: Sequence[int], num_classes: int) -> keras.Model:
+    """Keras VGG16 convolutional trunk (``weights=None``), then Dense(4096) x2 and the classifier.
+
+    input_shape: (height, width, channels) with sides of at least 32 pixels (five poolings).
+    """
+    height, width = int(input_shape[0]), int(input_shape[1])
+    if min(height, width) < MIN_SIDE:
+        raise ModelError(
+            f"vgg16 needs images of at least {MIN_SIDE}x{MIN_SIDE}; got {height}x{width} "
+            "(prepare the data with a larger --image_size)"
+        )
+    trunk = keras.applications.VGG16(
+        include_top=False, weights=None, input_shape=tuple(input_shape)
+    )
+    return keras.Sequential(
+        [
+            keras.Input(shape=tuple(input_shape)),
+            trunk,
+            keras.layers.Flatten(),
+            keras.layers.Dense(4096, activation="relu"),
+            keras.layers.Dense(4096, activation="relu"),
+            keras.layers.Dense(num_classes, activation="softmax"),
+        ],
+        name="vgg16",
+    )
