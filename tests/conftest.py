@@ -40,8 +40,14 @@ def digits_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """train/val/test/repair.h5 of the 1,797 8x8 digits (60/10/15/15 %)."""
     folder = tmp_path_factory.mktemp("digits-data")
     run_ok(
-        ["prepare", "digits", "--output_dir", folder, "--data_ratio=0.6,0.1,0.15,0.15",
-         "--random_state=0"]
+        [
+            "prepare",
+            "digits",
+            "--output_dir",
+            folder,
+            "--data_ratio=0.6,0.1,0.15,0.15",
+            "--random_state=0",
+        ]
     )
     return folder
 
@@ -51,8 +57,17 @@ def digits_model_dir(digits_data_dir: Path, tmp_path_factory: pytest.TempPathFac
     """A folder holding model.keras: the `base` CNN trained 4 epochs on the digits (~90 %)."""
     folder = tmp_path_factory.mktemp("digits-model")
     run_ok(
-        ["train", "--model=base", "--data_dir", digits_data_dir, "--output_dir", folder,
-         "--epochs=4", "--batch_size=32", "--random_state=0"]
+        [
+            "train",
+            "--model=base",
+            "--data_dir",
+            digits_data_dir,
+            "--output_dir",
+            folder,
+            "--epochs=4",
+            "--batch_size=32",
+            "--random_state=0",
+        ]
     )
     return folder
 

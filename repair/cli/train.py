@@ -12,7 +12,9 @@ from repair.cli._options import BatchSize, DataDir, OutputDir, RandomState
 
 def train_command(
     data_dir: DataDir,
-    model: Annotated[str, typer.Option(help="Architecture: base or vgg16 (or a plugin's).")] = "base",
+    model: Annotated[
+        str, typer.Option(help="Architecture: base or vgg16 (or a plugin's).")
+    ] = "base",
     output_dir: OutputDir = Path("outputs"),
     epochs: Annotated[int, typer.Option(min=1, help="Passes over train.h5.")] = 10,
     batch_size: BatchSize = 32,

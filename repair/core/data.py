@@ -333,8 +333,10 @@ def write_split(
     """Write a whole split held in memory (tests, small sets); atomic like :class:`SplitWriter`."""
     labels = np.asarray(labels)
     if num_classes is None:
-        num_classes = labels.shape[1] if labels.ndim == 2 else len(class_names or []) or (
-            int(labels.max()) + 1
+        num_classes = (
+            labels.shape[1]
+            if labels.ndim == 2
+            else len(class_names or []) or (int(labels.max()) + 1)
         )
     with_ids = image_ids is not None or attribute_ids is not None
     with SplitWriter(path, images.shape[1:], num_classes, class_names, with_ids) as writer:

@@ -63,10 +63,10 @@ def check_model_matches(model: keras.Model, info: SplitInfo) -> None:
     """Raise ModelError when ``model`` cannot take the images or labels of ``info``."""
     expected = tuple(model.input_shape[1:])
     actual = info.image_shape
-    if len(expected) != len(actual) or any(e not in (None, a) for e, a in zip(expected, actual)):
-        raise ModelError(
-            f"model expects images of shape {expected}; {info.path} holds {actual}"
-        )
+    if len(expected) != len(actual) or any(
+        e not in (None, a) for e, a in zip(expected, actual, strict=True)
+    ):
+        raise ModelError(f"model expects images of shape {expected}; {info.path} holds {actual}")
     if num_classes_of(model) != info.num_classes:
         raise ModelError(
             f"model predicts {num_classes_of(model)} classes; {info.path} has {info.num_classes}"

@@ -43,7 +43,7 @@ class TargetSummary:
         self.total += len(true)
         correct = true == predicted
         self.positives.update(true[correct].tolist())
-        for t, p in zip(true[~correct].tolist(), predicted[~correct].tolist()):
+        for t, p in zip(true[~correct].tolist(), predicted[~correct].tolist(), strict=True):
             self.negatives.setdefault(t, Counter())[p] += 1
 
     def negative_count(self, label: int | None = None) -> int:
@@ -106,7 +106,9 @@ def _write_labels(staging: Path, summary: TargetSummary) -> None:
     if summary.negatives:
         write_json_atomic(staging / NEGATIVE / LABELS_FILE, labels_json(sorted(summary.negatives)))
     for true, predicted in summary.negatives.items():
-        write_json_atomic(staging / NEGATIVE / str(true) / LABELS_FILE, labels_json(sorted(predicted)))
+        write_json_atomic(
+            staging / NEGATIVE / str(true) / LABELS_FILE, labels_json(sorted(predicted))
+        )
 
 
 def remove_owned_outputs(folder: Path) -> None:

@@ -20,8 +20,8 @@ def _quiet_import():  # noqa: ANN202 - returns the two modules
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-            import tensorflow
             import keras
+            import tensorflow
     finally:
         os.dup2(saved, 2)
         os.close(saved)

@@ -67,7 +67,9 @@ def pack_dataset(
         if len(positions) == 0:
             continue
         path = output_dir / f"{name}.h5"
-        chunks = [np.sort(positions[s : s + chunk_size]) for s in range(0, len(positions), chunk_size)]
+        chunks = [
+            np.sort(positions[s : s + chunk_size]) for s in range(0, len(positions), chunk_size)
+        ]
         first_images = plugin.load(chunks[0])
         with (
             SplitWriter(
@@ -88,5 +90,7 @@ def pack_dataset(
                     None if index.attribute_ids is None else index.attribute_ids[chunk],
                 )
                 bar.update(len(chunk))
-        written.append(WrittenSplit(name, path, (writer.count, *writer.image_shape), writer.num_classes))
+        written.append(
+            WrittenSplit(name, path, (writer.count, *writer.image_shape), writer.num_classes)
+        )
     return written

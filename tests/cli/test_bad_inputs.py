@@ -82,8 +82,9 @@ def test_missing_labels_key(digits_model_dir: Path, tmp_path: Path) -> None:
     [("0.5,0.2,0.3", "needs 4"), ("0.5,0.5,0.5,0", "sum to 1"), ("a,b,c,d", "comma-separated")],
 )
 def test_bad_ratio_list_writes_nothing(tmp_path: Path, ratio: str, fragment: str) -> None:
-    result = run_repair(["prepare", "digits", "--output_dir", tmp_path / "out",
-                         f"--data_ratio={ratio}"])
+    result = run_repair(
+        ["prepare", "digits", "--output_dir", tmp_path / "out", f"--data_ratio={ratio}"]
+    )
     _assert_one_error_line(result, 2, "--data_ratio", fragment)
     assert not (tmp_path / "out").exists()
 
@@ -95,15 +96,17 @@ def test_unknown_dataset_and_unknown_dataset_option(tmp_path: Path) -> None:
 
 
 def test_unknown_model_architecture(digits_data_dir: Path, tmp_path: Path) -> None:
-    result = run_repair(["train", "--model=resnet", "--data_dir", digits_data_dir,
-                         "--output_dir", tmp_path])
+    result = run_repair(
+        ["train", "--model=resnet", "--data_dir", digits_data_dir, "--output_dir", tmp_path]
+    )
     _assert_one_error_line(result, 1, "no model 'resnet'", "base", "vgg16")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_vgg16_on_too_small_images(digits_data_dir: Path, tmp_path: Path) -> None:
-    result = run_repair(["train", "--model=vgg16", "--data_dir", digits_data_dir,
-                         "--output_dir", tmp_path])
+    result = run_repair(
+        ["train", "--model=vgg16", "--data_dir", digits_data_dir, "--output_dir", tmp_path]
+    )
     _assert_one_error_line(result, 1, "vgg16 needs images of at least 32x32")
 
 

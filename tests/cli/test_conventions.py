@@ -63,3 +63,17 @@ def test_unknown_option_is_a_one_line_usage_error(cli) -> None:  # noqa: ANN001
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and "--bogus" in lines[0]
+
+
+def test_plugin_options_parse_types_flags_and_reject_unknown_names() -> None:
+    from repair.cli._plugin_options import parse_plugin_options
+    from repair.datasets.digits import DigitsOptions
+
+    options = parse_plugin_options(DigitsOptions, ["--image-size", "16", "--rgb"], "digits")
+    assert options == DigitsOptions(image_size=16, rgb=True)
+    assert parse_plugin_options(DigitsOptions, ["--rgb=False"], "digits").rgb is False
+    assert parse_plugin_options(DigitsOptions, ["--no-rgb"], "digits").rgb is False
+    with pytest.raises(UsageError, match="--image_size must be a positive integer; got 0"):
+        parse_plugin_options(DigitsOptions, ["--image_size=0"], "digits")
+    with pytest.raises(UsageError, match="must be of type int; got 'big'"):
+        parse_plugin_options(DigitsOptions, ["--image_size=big"], "digits")

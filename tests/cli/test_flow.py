@@ -28,8 +28,19 @@ def test_prepare_writes_every_sample_once_with_ids_and_class_names(digits_data_d
 
 def test_prepare_skips_splits_of_ratio_zero_and_is_reproducible(tmp_path: Path) -> None:
     for folder in ("a", "b"):
-        run_ok(["prepare", "digits", "--output-dir", tmp_path / folder,
-                "--data-ratio", "0.5,0,0.5,0", "--random-state", "7", "--image_size=12"])
+        run_ok(
+            [
+                "prepare",
+                "digits",
+                "--output-dir",
+                tmp_path / folder,
+                "--data-ratio",
+                "0.5,0,0.5,0",
+                "--random-state",
+                "7",
+                "--image_size=12",
+            ]
+        )
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["test.h5", "train.h5"]
     first, second = read_split(tmp_path / "a/train.h5"), read_split(tmp_path / "b/train.h5")
     assert first.images.shape == (898, 12, 12, 1)
@@ -47,8 +58,9 @@ def test_train_saves_the_model_and_one_checkpoint_per_epoch(digits_model_dir: Pa
 def test_test_accuracy_equals_a_direct_computation(
     digits_data_dir: Path, digits_model_dir: Path
 ) -> None:
-    result = run_ok(["test", "--model_dir", digits_model_dir, "--data_dir", digits_data_dir,
-                     "--json"])
+    result = run_ok(
+        ["test", "--model_dir", digits_model_dir, "--data_dir", digits_data_dir, "--json"]
+    )
     report = json.loads(result.stdout)
     data = read_split(digits_data_dir / "test.h5")
     predicted = np.argmax(predict_scores(load_model(digits_model_dir), data.images), axis=1)
@@ -74,8 +86,9 @@ def test_target_splits_the_repair_set_into_positives_and_negatives(
     (stale / "repair.h5").write_text("left by an earlier run")
     mine = digits_workdir / "negative" / "my_notes.txt"
     mine.write_text("the user's own file")
-    result = run_ok(["target", "--model_dir", digits_model_dir, "--data_dir", digits_workdir,
-                     "--json"])
+    result = run_ok(
+        ["target", "--model_dir", digits_model_dir, "--data_dir", digits_workdir, "--json"]
+    )
     summary = json.loads(result.stdout)
     repair = read_split(digits_workdir / "repair.h5")
     positives = read_split(digits_workdir / "positive/repair.h5")
