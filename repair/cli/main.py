@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from repair.cli import prepare, target, test, train
+from repair.cli import prepare, target, test, train, utils
 from repair.cli._app import RepairTyper, command_with_help
 
 app = RepairTyper(
@@ -45,6 +45,7 @@ app.command(
 app.command("train")(train.train_command)
 app.command("test")(test.test_command)
 app.command("target")(target.target_command)
+app.add_typer(utils.utils_app, name="utils")
 
 
 def main() -> None:

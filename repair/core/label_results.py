@@ -11,14 +11,13 @@ without ``name`` (written by the reference) are read too.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from repair.core.files import write_json_atomic
 from repair.core.results import LabelScore
-from repair.errors import ConfigError, DataFormatError, InputNotFoundError
+from repair.errors import DataFormatError, InputNotFoundError
 
 RESULTS_FILE = "results.json"
 OVERALL = "overall"

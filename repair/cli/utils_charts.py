@@ -1,0 +1,166 @@
+"""``repair utils`` chart commands: radar chart, overlaid radar charts, bubble chart.
+
+Each turns its options into calls of ``repair.core.label_results`` and ``repair.reports``;
+matplotlib and TensorFlow are imported inside the commands so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from repair.cli._app import UsageError
+from repair.cli._options import BatchSize, JsonOutput, ModelDir, parse_name_list
+
+ChartDataDir = Annotated[
+    Path,
+    typer.Option(
+        "--data-dir",
+        "--input-dir",
+        help="Folder holding TARGET_DATA (--input_dir is the reference toolkit's name).",
+        exists=True,
+        file_okay=False,
+        show_default=False,
+    ),
+]
+TargetData = Annotated[
+    str, typer.Option("--target-data", "--test-data", help="Split file inside DATA_DIR.")
+]
+ChartOutputDir = Annotated[
+    Path | None, typer.Option(help="Folder for the outputs [default: DATA_DIR].", show_default=False)
+]
+MinLim = Annotated[float, typer.Option(help="Centre of the radar chart (percent).")]
+MaxLim = Annotated[float, typer.Option(help="Rim of the radar chart (percent).")]
+
+
+def _check_limits(min_lim: float, max_lim: float) -> None:
+    if not min_lim < max_lim:
+        raise UsageError(f"--min_lim must be below --max_lim; got {min_lim:g} and {max_lim:g}")
+
+
+def _predict(model_dir: Path, data_file: Path, batch_size: int):  # noqa: ANN202 (lazy types)
+    """(SplitInfo, Predictions) of the model on a split file."""
+    from repair.core.data import SplitReader
+    from repair.core.model import load_model, predict_split
+
+    model = load_model(model_dir)
+    with SplitReader(data_file) as reader:
+        return reader.info, predict_split(model, reader, batch_size)
+
+
+def draw_radar_chart_command(
+    model_dir: ModelDir,
+    data_dir: ChartDataDir,
+    target_data: TargetData = "test.h5",
+    output_dir: ChartOutputDir = None,
+    filename: Annotated[str, typer.Option(help="Name of the chart file.")] = "radar.png",
+    min_lim: MinLim = 0.0,
+    max_lim: MaxLim = 100.0,
+    batch_size: BatchSize = 256,
+    json_output: JsonOutput = False,
+) -> None:
+    """Test the model per label; write results.json and a radar chart of the accuracies."""
+    _check_limits(min_lim, max_lim)
+    from repair.core.label_results import RESULTS_FILE, write_results
+    from repair.core.results import format_label_table, label_scores, overall_accuracy
+    from repair.reports._figure import save_png
+    from repair.reports.radar import radar_chart, radar_title
+
+    data_file = data_dir / target_data
+    info, predictions = _predict(model_dir, data_file, batch_size)
+    scores = label_scores(
+        predictions.true, predictions.predicted, info.num_classes, info.class_names
+    )
+    output_dir = output_dir or data_dir
+    results = write_results(output_dir / RESULTS_FILE, scores)
+    figure = radar_chart(scores, radar_title(str(model_dir), str(data_file)), min_lim, max_lim)
+    chart = save_png(figure, output_dir / filename)
+    accuracy = overall_accuracy(predictions.true, predictions.predicted)
+    if json_output:
+        labels = [score.to_dict() for score in scores]
+        report = {"accuracy": round(accuracy, 4), "labels": labels}
+        print(json.dumps({**report, "results": str(results), "chart": str(chart)}))
+        return
+    print(f"accuracy: {accuracy:.2f}%")
+    print(format_label_table(scores))
+    print(f"wrote {results} and {chart}")
+
+
+def overlay_radar_charts_command(
+    input_dirs: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated folders (or results.json files) to overlay, e.g. before,after.",
+            show_default=False,
+        ),
+    ],
+    legends: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated legend per input [default: the folder names]."),
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the chart [default: the first input's folder].",
+                     show_default=False),
+    ] = None,
+    filename: Annotated[str, typer.Option(help="Name of the chart file.")] = "radar_overlay.png",
+    title: Annotated[str | None, typer.Option(help="Chart title [default: names the runs].")] = None,
+    min_lim: MinLim = 0.0,
+    max_lim: MaxLim = 100.0,
+) -> None:
+    """Overlay the results.json of several runs on one radar chart, aligned by label."""
+    _check_limits(min_lim, max_lim)
+    paths = [Path(part) for part in parse_name_list(input_dirs)]
+    names = parse_name_list(legends) if legends is not None else None
+    if not paths:
+        raise UsageError("--input_dirs needs at least one folder")
+    if names is not None and len(names) != len(paths):
+        raise UsageError(
+            f"--legends needs one name per input ({len(paths)}); got {len(names)}: {legends!r}"
+        )
+    from repair.core.label_results import read_results, results_path
+    from repair.reports._figure import save_png
+    from repair.reports.radar import overlay_radar_chart
+
+    runs = [read_results(path) for path in paths]
+    names = names or [results_path(path).parent.name or str(path) for path in paths]
+    title = title or "Accuracy per label (%)\n" + " vs ".join(names)
+    figure = overlay_radar_chart(list(zip(names, runs, strict=True)), title, min_lim, max_lim)
+    chart = save_png(figure, (output_dir or results_path(paths[0]).parent) / filename)
+    print(f"wrote {chart}")
+
+
+def draw_bubble_chart_command(
+    model_dir: ModelDir,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            "--data-dir",
+            "--input-dir",
+            "--test-dir",
+            help="Folder holding TARGET_DATA (--input_dir, --test_dir: older names).",
+            exists=True,
+            file_okay=False,
+            show_default=False,
+        ),
+    ],
+    target_data: TargetData = "test.h5",
+    output_dir: ChartOutputDir = None,
+    filename: Annotated[str, typer.Option(help="Name of the chart file.")] = "bubble.png",
+    batch_size: BatchSize = 256,
+) -> None:
+    """Draw the confusion matrix as bubbles: true vs predicted label, normalised per true label."""
+    from repair.core.results import confusion_matrix
+    from repair.reports._figure import save_png
+    from repair.reports.bubble import bubble_chart
+    from repair.reports.radar import radar_title
+
+    data_file = data_dir / target_data
+    info, predictions = _predict(model_dir, data_file, batch_size)
+    counts = confusion_matrix(predictions.true, predictions.predicted, info.num_classes)
+    title = radar_title(str(model_dir), str(data_file), "Predicted vs true label")
+    chart = save_png(bubble_chart(counts, info.class_names, title), (output_dir or data_dir) / filename)
+    print(f"wrote {chart}")

@@ -1,0 +1,156 @@
+"""``repair utils`` data and results commands: split_dataset, compare, iteration_table,
+label_index. Thin wrappers over ``repair.core.{chunking,label_results,requirements,iterations}``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from repair.cli._app import UsageError
+from repair.cli._options import JsonOutput
+from repair.errors import ConfigError, RepairError
+
+ExistingResults = Annotated[
+    Path,
+    typer.Option(help="Folder holding results.json, or the file.", exists=True, show_default=False),
+]
+
+
+class RequirementsNotMet(RepairError):
+    """At least one --require requirement failed (exit status 1)."""
+
+
+def split_dataset_command(
+    input: Annotated[
+        Path,
+        typer.Option(help="Split file to cut, e.g. repair.h5.", exists=True, dir_okay=False,
+                     show_default=False),
+    ],
+    chunk_size: Annotated[int, typer.Option(min=1, help="Samples per chunk.")] = 100,
+    num_chunks: Annotated[int, typer.Option(min=1, help="Most chunks to write.")] = 10,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder for <k>/repair.h5 [default: INPUT's folder/repairsets].",
+                     show_default=False),
+    ] = None,
+    json_output: JsonOutput = False,
+) -> None:
+    """Cut a split into chunks OUTPUT_DIR/<k>/repair.h5 (in order, keeping ids and class names)."""
+    from repair.core.chunking import split_into_chunks, stale_chunks
+
+    output_dir = output_dir or input.parent / "repairsets"
+    chunks = split_into_chunks(input, output_dir, chunk_size, num_chunks)
+    stale = stale_chunks(output_dir, len(chunks))
+    if stale:
+        print(f"note: left in place from an earlier split: {', '.join(map(str, stale))}",
+              file=sys.stderr)
+    if json_output:
+        rows = [{"index": c.index, "start": c.start, "stop": c.stop, "path": str(c.path)}
+                for c in chunks]
+        print(json.dumps({"output_dir": str(output_dir), "chunks": rows}))
+        return
+    for chunk in chunks:
+        print(f"chunk {chunk.index}: samples {chunk.start}..{chunk.stop - 1} -> {chunk.path}")
+    used = sum(chunk.size for chunk in chunks)
+    if len(chunks) < num_chunks:
+        print(f"the data ran out after {len(chunks)} of {num_chunks} chunks")
+    print(f"wrote {len(chunks)} chunks ({used} samples) to {output_dir}")
+
+
+def compare_command(
+    before: ExistingResults,
+    after: ExistingResults,
+    require: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated checks, e.g. 'pedestrian>=75,car>=90,overall>=-1'. An unsigned "
+            "number bounds the accuracy after; a signed one (-1, +2) the change in points. "
+            "Exit status 1 if any fails.",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: JsonOutput = False,
+) -> None:
+    """Compare per-label accuracy before and after repair, and check requirements."""
+    from repair.core.label_results import compare_results, format_comparison, read_results
+    from repair.core.requirements import check_requirements, parse_requirements
+
+    try:
+        requirements = parse_requirements(require) if require is not None else []
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    comparison = compare_results(read_results(before), read_results(after))
+    try:
+        checks = check_requirements(requirements, comparison)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    failed = [check for check in checks if not check.passed]
+    if json_output:
+        report = {**comparison.to_dict(), "requirements": [c.to_dict() for c in checks]}
+        print(json.dumps({**report, "passed": not failed}))
+    else:
+        print(format_comparison(comparison))
+        for check in checks:
+            print(f"{'ok  ' if check.passed else 'FAIL'} {check.describe()}")
+    if failed:
+        raise RequirementsNotMet(
+            f"{len(failed)} of {len(checks)} requirements failed: "
+            + "; ".join(check.describe() for check in failed)
+        )
+
+
+def iteration_table_command(
+    run_dir: Annotated[
+        Path,
+        typer.Option(help="Folder with 0/results.json, 1/results.json, ... (one per iteration).",
+                     exists=True, file_okay=False, show_default=False),
+    ],
+    label: Annotated[str, typer.Option(help="Class name or label index to follow.",
+                                       show_default=False)],
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Folder for the outputs [default: RUN_DIR].",
+                                  show_default=False)
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Plot title [default: names the label].")] = None,
+) -> None:
+    """Tabulate a label's accuracy over repair iterations: iterations.csv, .md and .png."""
+    from repair.core.files import write_text_atomic
+    from repair.core.iterations import iteration_rows, rows_to_csv, rows_to_markdown
+    from repair.reports._figure import save_png, shorten
+    from repair.reports.lines import accuracy_over_iterations
+
+    name, rows = iteration_rows(run_dir, label)
+    output_dir = output_dir or run_dir
+    table = rows_to_markdown(name, rows)
+    write_text_atomic(output_dir / "iterations.csv", rows_to_csv(name, rows))
+    write_text_atomic(output_dir / "iterations.md", table + "\n")
+    title = title or f"Accuracy of {name} over repair iterations\nrun: {shorten(str(run_dir))}"
+    save_png(accuracy_over_iterations(rows, name, title), output_dir / "iterations.png")
+    print(table)
+    print(f"wrote {output_dir}/iterations.csv, iterations.md and iterations.png")
+
+
+def label_index_command(
+    data_dir: Annotated[Path, typer.Option(help="Folder holding TARGET_DATA.", exists=True,
+                                           file_okay=False, show_default=False)],
+    label: Annotated[str, typer.Option(help="Class name or label index.", show_default=False)],
+    target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "test.h5",
+) -> None:
+    """Print the label index of a class name (scripts use it for negative/<index> folders)."""
+    from repair.core.data import inspect_split
+
+    info = inspect_split(data_dir / target_data)
+    names = [info.class_name(i) for i in range(info.num_classes)]
+    wanted = label.strip().lower()
+    matches = [i for i, name in enumerate(names) if name.lower() == wanted]
+    if not matches and wanted.isdigit() and int(wanted) < info.num_classes:
+        matches = [int(wanted)]
+    if not matches:
+        raise UsageError(f"--label {label!r} is not a class of {info.path}. Known: "
+                         + ", ".join(names))
+    print(matches[0])
