@@ -30,7 +30,8 @@ TargetData = Annotated[
     str, typer.Option("--target-data", "--test-data", help="Split file inside DATA_DIR.")
 ]
 ChartOutputDir = Annotated[
-    Path | None, typer.Option(help="Folder for the outputs [default: DATA_DIR].", show_default=False)
+    Path | None,
+    typer.Option(help="Folder for the outputs [default: DATA_DIR].", show_default=False),
 ]
 MinLim = Annotated[float, typer.Option(help="Centre of the radar chart (percent).")]
 MaxLim = Annotated[float, typer.Option(help="Rim of the radar chart (percent).")]
@@ -103,11 +104,14 @@ def overlay_radar_charts_command(
     ] = None,
     output_dir: Annotated[
         Path | None,
-        typer.Option(help="Folder for the chart [default: the first input's folder].",
-                     show_default=False),
+        typer.Option(
+            help="Folder for the chart [default: the first input's folder].", show_default=False
+        ),
     ] = None,
     filename: Annotated[str, typer.Option(help="Name of the chart file.")] = "radar_overlay.png",
-    title: Annotated[str | None, typer.Option(help="Chart title [default: names the runs].")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Chart title [default: names the runs].")
+    ] = None,
     min_lim: MinLim = 0.0,
     max_lim: MaxLim = 100.0,
 ) -> None:
@@ -162,5 +166,7 @@ def draw_bubble_chart_command(
     info, predictions = _predict(model_dir, data_file, batch_size)
     counts = confusion_matrix(predictions.true, predictions.predicted, info.num_classes)
     title = radar_title(str(model_dir), str(data_file), "Predicted vs true label")
-    chart = save_png(bubble_chart(counts, info.class_names, title), (output_dir or data_dir) / filename)
+    chart = save_png(
+        bubble_chart(counts, info.class_names, title), (output_dir or data_dir) / filename
+    )
     print(f"wrote {chart}")

@@ -28,15 +28,21 @@ class RequirementsNotMet(RepairError):
 def split_dataset_command(
     input: Annotated[
         Path,
-        typer.Option(help="Split file to cut, e.g. repair.h5.", exists=True, dir_okay=False,
-                     show_default=False),
+        typer.Option(
+            help="Split file to cut, e.g. repair.h5.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
     ],
     chunk_size: Annotated[int, typer.Option(min=1, help="Samples per chunk.")] = 100,
     num_chunks: Annotated[int, typer.Option(min=1, help="Most chunks to write.")] = 10,
     output_dir: Annotated[
         Path | None,
-        typer.Option(help="Folder for <k>/repair.h5 [default: INPUT's folder/repairsets].",
-                     show_default=False),
+        typer.Option(
+            help="Folder for <k>/repair.h5 [default: INPUT's folder/repairsets].",
+            show_default=False,
+        ),
     ] = None,
     json_output: JsonOutput = False,
 ) -> None:
@@ -47,11 +53,15 @@ def split_dataset_command(
     chunks = split_into_chunks(input, output_dir, chunk_size, num_chunks)
     stale = stale_chunks(output_dir, len(chunks))
     if stale:
-        print(f"note: left in place from an earlier split: {', '.join(map(str, stale))}",
-              file=sys.stderr)
+        print(
+            f"note: left in place from an earlier split: {', '.join(map(str, stale))}",
+            file=sys.stderr,
+        )
     if json_output:
-        rows = [{"index": c.index, "start": c.start, "stop": c.stop, "path": str(c.path)}
-                for c in chunks]
+        rows = [
+            {"index": c.index, "start": c.start, "stop": c.stop, "path": str(c.path)}
+            for c in chunks
+        ]
         print(json.dumps({"output_dir": str(output_dir), "chunks": rows}))
         return
     for chunk in chunks:
@@ -107,16 +117,23 @@ def compare_command(
 def iteration_table_command(
     run_dir: Annotated[
         Path,
-        typer.Option(help="Folder with 0/results.json, 1/results.json, ... (one per iteration).",
-                     exists=True, file_okay=False, show_default=False),
+        typer.Option(
+            help="Folder with 0/results.json, 1/results.json, ... (one per iteration).",
+            exists=True,
+            file_okay=False,
+            show_default=False,
+        ),
     ],
-    label: Annotated[str, typer.Option(help="Class name or label index to follow.",
-                                       show_default=False)],
+    label: Annotated[
+        str, typer.Option(help="Class name or label index to follow.", show_default=False)
+    ],
     output_dir: Annotated[
-        Path | None, typer.Option(help="Folder for the outputs [default: RUN_DIR].",
-                                  show_default=False)
+        Path | None,
+        typer.Option(help="Folder for the outputs [default: RUN_DIR].", show_default=False),
     ] = None,
-    title: Annotated[str | None, typer.Option(help="Plot title [default: names the label].")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Plot title [default: names the label].")
+    ] = None,
 ) -> None:
     """Tabulate a label's accuracy over repair iterations: iterations.csv, .md and .png."""
     from repair.core.files import write_text_atomic
@@ -136,8 +153,12 @@ def iteration_table_command(
 
 
 def label_index_command(
-    data_dir: Annotated[Path, typer.Option(help="Folder holding TARGET_DATA.", exists=True,
-                                           file_okay=False, show_default=False)],
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            help="Folder holding TARGET_DATA.", exists=True, file_okay=False, show_default=False
+        ),
+    ],
     label: Annotated[str, typer.Option(help="Class name or label index.", show_default=False)],
     target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "test.h5",
 ) -> None:
@@ -151,6 +172,7 @@ def label_index_command(
     if not matches and wanted.isdigit() and int(wanted) < info.num_classes:
         matches = [int(wanted)]
     if not matches:
-        raise UsageError(f"--label {label!r} is not a class of {info.path}. Known: "
-                         + ", ".join(names))
+        raise UsageError(
+            f"--label {label!r} is not a class of {info.path}. Known: " + ", ".join(names)
+        )
     print(matches[0])

@@ -24,9 +24,9 @@ OVERALL = "overall"
 
 
 def results_path(path: str | Path) -> Path:
-    """``path`` itself when it is a file, else ``path/results.json``."""
+    """``path`` itself when it names a ``.json`` file, else ``path/results.json``."""
     path = Path(path)
-    return path / RESULTS_FILE if path.is_dir() else path
+    return path if path.suffix == ".json" and not path.is_dir() else path / RESULTS_FILE
 
 
 def scores_to_json(scores: Sequence[LabelScore]) -> list[list[object]]:

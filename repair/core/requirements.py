@@ -42,9 +42,9 @@ class Requirement:
         return f"{self.name}{self.op}{number}"
 
     def describe(self) -> str:
-        what = "change in points" if self.relative else "accuracy"
-        unit = "" if self.relative else "%"
-        return f"{self.name} {what} {self.op} {self.value:g}{unit}"
+        if self.relative:
+            return f"{self.name} change in points {self.op} {self.value:+g}"
+        return f"{self.name} accuracy {self.op} {self.value:g}%"
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ def parse_requirements(text: str) -> list[Requirement]:
         match = _PATTERN.match(part)
         if match is None:
             raise ConfigError(
-                f"--require parts look like 'car>=90' or 'overall>=-1'; cannot read {part.strip()!r}"
+                "--require parts look like 'car>=90' or 'overall>=-1'; "
+                f"cannot read {part.strip()!r}"
             )
         value = match["value"]
         requirements.append(Requirement(match["name"], match["op"], float(value), value[0] in "+-"))

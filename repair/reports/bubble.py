@@ -10,21 +10,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from repair.reports._figure import LABEL_SIZE, TITLE_SIZE, new_figure
+from repair.reports._figure import DPI, LABEL_SIZE, TITLE_SIZE, new_figure
 
-SIZE_PX = 800
+WIDTH_PX, HEIGHT_PX = 800, 900
+AXES_SIDE = 0.66  # of the width; cells stay square
 CORRECT = "tab:green"
 WRONG = "tab:red"
-MIN_SHARE_SHOWN = 0.01
+MIN_SHARE_SHOWN = 0.005
+INSIDE_RADIUS_PT = 11.0
 
 
 def _name(label: int, class_names: Sequence[str] | None) -> str:
     if class_names is None or label >= len(class_names) or class_names[label] == str(label):
         return str(label)
     return f"{class_names[label]} ({label})"
+
+
+def _label_bubble(ax: Axes, x: float, y: float, share: float, radius_pt: float) -> None:
+    """The share in percent: inside a big bubble, beside a small one."""
+    text = f"{100 * share:.0f}%" if share >= MIN_SHARE_SHOWN else "<1%"
+    if radius_pt >= INSIDE_RADIUS_PT:
+        ax.text(x, y, text, ha="center", va="center", fontsize=9)
+        return
+    offset = (radius_pt * 0.7 + 1, radius_pt * 0.7 + 1)
+    ax.annotate(
+        text,
+        (x, y),
+        xytext=offset,
+        textcoords="offset points",
+        fontsize=8,
+        ha="left",
+        va="bottom",
+        color="dimgray",
+    )
 
 
 def bubble_axes(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -42,22 +64,20 @@ def bubble_axes(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return rows, columns, shares
 
 
-def bubble_chart(
-    confusion: np.ndarray, class_names: Sequence[str] | None, title: str
-) -> Figure:
-    """An 800x800-pixel bubble chart of ``confusion`` ((K, K) counts, row = true label)."""
+def bubble_chart(confusion: np.ndarray, class_names: Sequence[str] | None, title: str) -> Figure:
+    """An 800x900-pixel bubble chart of ``confusion`` ((K, K) counts, row = true label)."""
     rows, columns, shares = bubble_axes(confusion)
-    figure = new_figure(SIZE_PX, SIZE_PX)
+    figure = new_figure(WIDTH_PX, HEIGHT_PX)
     figure.suptitle(title, fontsize=TITLE_SIZE)
-    ax = figure.add_axes((0.2, 0.2, 0.72, 0.62))
-    cell_pt = 0.62 * SIZE_PX * 72 / 100 / max(len(rows), len(columns), 1)
+    height = AXES_SIDE * WIDTH_PX / HEIGHT_PX
+    ax = figure.add_axes((0.22, 0.84 - height, AXES_SIDE, height))
+    cell_pt = AXES_SIDE * WIDTH_PX * 72 / DPI / max(len(rows), len(columns), 1)
     y, x = np.nonzero(shares)
     values = shares[y, x]
     colors = [CORRECT if rows[r] == columns[c] else WRONG for r, c in zip(y, x, strict=True)]
     ax.scatter(x, y, s=values * (0.95 * cell_pt) ** 2, c=colors, alpha=0.6, edgecolors="black")
     for r, c, share in zip(y, x, values, strict=True):
-        if share >= MIN_SHARE_SHOWN:
-            ax.text(c, r, f"{100 * share:.0f}%", ha="center", va="center", fontsize=8)
+        _label_bubble(ax, c, r, share, 0.95 * cell_pt * np.sqrt(share) / 2)
     ax.set_xticks(range(len(columns)), [_name(c, class_names) for c in columns])
     ax.set_yticks(range(len(rows)), [_name(r, class_names) for r in rows])
     ax.tick_params(axis="x", labelrotation=45, labelsize=LABEL_SIZE)

@@ -26,8 +26,15 @@ def accuracy_over_iterations(rows: Sequence[IterationRow], name: str, title: str
     for label, values, style in series:
         (line,) = ax.plot(iterations, values, style, linewidth=2, markersize=6, label=label)
         for x, y in zip(iterations, values, strict=True):
-            ax.annotate(f"{y:.2f}", (x, y), textcoords="offset points", xytext=(0, 8),
-                        ha="center", fontsize=9, color=line.get_color())
+            ax.annotate(
+                f"{y:.2f}",
+                (x, y),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="center",
+                fontsize=9,
+                color=line.get_color(),
+            )
     values = [v for _, series_values, _ in series for v in series_values]
     spread = max(max(values) - min(values), 1.0)
     ax.set_ylim(max(0.0, min(values) - 0.15 * spread), min(100.0, max(values) + 0.2 * spread))

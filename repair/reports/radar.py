@@ -19,6 +19,8 @@ from repair.reports._figure import LABEL_SIZE, TITLE_SIZE, new_figure, shorten
 SIZE_PX = 800
 MARKERS = ("o", "^", "s", "D", "v", "P", "X", "*")
 MAX_SCORES_ON_AXIS = 3
+CHAR_PX = 8.5  # width of a character of an axis label, for the layout
+MIN_SIDE, MAX_SIDE, TOP = 0.4, 0.58, 0.84
 
 
 def _axis_labels(runs: Sequence[Sequence[LabelScore]], labels: Sequence[int]) -> list[str]:
@@ -33,6 +35,16 @@ def _axis_labels(runs: Sequence[Sequence[LabelScore]], labels: Sequence[int]) ->
             text += "\n" + " → ".join(values)
         texts.append(text)
     return texts
+
+
+def _axes_box(axis_labels: Sequence[str], legend_rows: int) -> tuple[float, float, float, float]:
+    """Square polar axes leaving room for the longest axis label beside it, centred between
+    the legend (bottom) and the title (top)."""
+    longest = max((len(line) for text in axis_labels for line in text.split("\n")), default=0)
+    margin = (20 + CHAR_PX * longest) / SIZE_PX
+    side = min(MAX_SIDE, max(MIN_SIDE, 1 - 2 * margin))
+    bottom, top = 0.06 + 0.035 * legend_rows, TOP
+    return ((1 - side) / 2, bottom + (top - bottom - side) / 2, side, side)
 
 
 def _values(run: Sequence[LabelScore], labels: Sequence[int], lo: float, hi: float) -> np.ndarray:
@@ -61,7 +73,10 @@ def overlay_radar_chart(
     labels = sorted({s.label for _, scores in runs for s in scores})
     figure = new_figure(SIZE_PX, SIZE_PX)
     figure.suptitle(title, fontsize=TITLE_SIZE)
-    ax = figure.add_axes((0.17, 0.17, 0.66, 0.62), projection="polar")
+    axis_labels = _axis_labels([s for _, s in runs], labels)
+    ax = figure.add_axes(
+        _axes_box(axis_labels, legend_rows=1 if len(runs) <= 2 else len(runs)), projection="polar"
+    )
     ax.set_theta_offset(np.pi / 2)
     ax.set_theta_direction(-1)
     angles = np.linspace(0.0, 2 * np.pi, len(labels), endpoint=False)
@@ -73,12 +88,21 @@ def overlay_radar_chart(
         (line,) = ax.plot(closed, values, marker=marker, linewidth=2, markersize=6, label=entry)
         if not np.isnan(values).any():
             ax.fill(closed, values, alpha=0.12, color=line.get_color())
-    ax.set_thetagrids(np.degrees(angles), _axis_labels([s for _, s in runs], labels))
-    ax.tick_params(axis="x", labelsize=LABEL_SIZE, pad=14)
+    ax.set_thetagrids(np.degrees(angles), axis_labels)
+    ax.tick_params(axis="x", labelsize=LABEL_SIZE, pad=10)
+    for text, angle in zip(ax.get_xticklabels(), angles, strict=True):
+        # Labels left of the chart grow leftwards, right of it rightwards: no overlap.
+        side = np.sin(angle)
+        text.set_horizontalalignment("left" if side > 0.1 else "right" if side < -0.1 else "center")
     ax.set_ylim(min_lim, max_lim)
-    ax.set_rlabel_position(0)
+    ax.set_rlabel_position(180.0 / len(labels))  # between the first two axes
     ax.tick_params(axis="y", labelsize=LABEL_SIZE - 2, colors="dimgray")
-    figure.legend(loc="lower center", ncol=min(len(runs), 3), fontsize=LABEL_SIZE, frameon=False)
+    figure.legend(
+        loc="lower center",
+        ncol=1 if len(runs) > 2 else len(runs),
+        fontsize=LABEL_SIZE,
+        frameon=False,
+    )
     return figure
 
 
