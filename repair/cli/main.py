@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from repair.cli import prepare, target, test, train, utils
+from repair.cli import evaluate, localize, optimize, prepare, target, test, train, utils
 from repair.cli._app import RepairTyper, command_with_help
 
 app = RepairTyper(
@@ -45,6 +45,9 @@ app.command(
 app.command("train")(train.train_command)
 app.command("test")(test.test_command)
 app.command("target")(target.target_command)
+app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
+app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
+app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
 app.add_typer(utils.utils_app, name="utils")
 
 

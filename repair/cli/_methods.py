@@ -1,0 +1,97 @@
+"""What the method commands (localize, optimize, evaluate) share: the --method option, its
+options parsed from the extra arguments, and the --help section listing every method's options.
+
+Loading a method class imports no TensorFlow (see repair.methods.base), so bad options fail with
+exit code 2 before any slow import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from repair.cli._app import UsageError, canonical_option
+from repair.cli._plugin_options import describe_plugin_options, option_name, parse_plugin_options
+
+METHOD_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+MethodName = Annotated[
+    str,
+    typer.Option(help="Repair method (case-insensitive); its own options are listed below."),
+]
+
+
+class Device(StrEnum):
+    auto = "auto"
+    cpu = "cpu"
+    gpu = "gpu"
+
+
+DeviceOption = Annotated[
+    Device,
+    typer.Option(help="Where the search runs: a GPU when TensorFlow sees one (auto), or forced."),
+]
+
+
+def methods_help(steps: Sequence[str]) -> str:
+    """The options of every registered method for ``steps`` (``localize``/``optimize``)."""
+    from repair.methods import available_methods, load_method
+
+    lines = ["Repair methods and their own options:"]
+    for name in available_methods():
+        method = load_method(name)
+        lines.append(f"\n{name}: {method.description}")
+        for step in steps:
+            options = describe_plugin_options(getattr(method, f"{step}_options"))
+            lines.extend(f"  {line}" for line in options.splitlines())
+    return "\n".join(lines)
+
+
+def _owner_of(arg: str, classes: Sequence[type]) -> int | None:
+    key = canonical_option(arg.partition("=")[0])
+    for position, config in enumerate(classes):
+        for field in dataclasses.fields(config):
+            names = (option_name(field.name), option_name("no_" + field.name))
+            if key in {canonical_option(name) for name in names}:
+                return position
+    return None
+
+
+def split_method_args(args: Sequence[str], classes: Sequence[type]) -> list[list[str]]:
+    """Give each option (and its value) to the config class that declares it."""
+    parts: list[list[str]] = [[] for _ in classes]
+    position = 0
+    while position < len(args):
+        arg = args[position]
+        owner = _owner_of(arg, classes) if arg.startswith("--") else None
+        if owner is None:
+            valid = ", ".join(
+                option_name(f.name) for config in classes for f in dataclasses.fields(config)
+            )
+            raise UsageError(f"no such option: {arg}. Options of the method: {valid or 'none'}")
+        parts[owner].append(arg)
+        position += 1
+        takes_value = "=" not in arg and position < len(args)
+        if takes_value and not args[position].startswith("--"):
+            parts[owner].append(args[position])
+            position += 1
+    return parts
+
+
+def method_options(method: str, args: Sequence[str], steps: Sequence[str]) -> list[Any]:
+    """Load ``method`` and build one options object per step from ``args``."""
+    from repair.errors import PluginNotFoundError
+    from repair.methods import load_method
+
+    try:
+        method_class = load_method(method)
+    except PluginNotFoundError as error:  # a bad --method value: a usage error (SPEC §1)
+        raise UsageError(f"--method: {error}") from None
+    classes = [getattr(method_class, f"{step}_options") for step in steps]
+    parts = split_method_args(args, classes)
+    owner = f"repair method '{method}'"
+    return [parse_plugin_options(c, part, owner) for c, part in zip(classes, parts, strict=True)]

@@ -1,0 +1,68 @@
+"""``repair evaluate --method=NAME --num_runs N``: repeat the repair, report rates ± std."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from repair.cli._app import command_with_help
+from repair.cli._methods import METHOD_CONTEXT, DeviceOption, MethodName
+from repair.cli._options import BatchSize, JsonOutput, ModelDir, RandomState
+from repair.cli.localize import TargetDataDir
+from repair.cli.optimize import PositiveInputsDir
+
+NumRuns = Annotated[int, typer.Option(min=1, help="Repairs to run, with seeds S, S+1, ...")]
+TestData = Annotated[
+    Path | None,
+    typer.Option(help="Held-out split file (e.g. outputs/test.h5) to measure rates on too.",
+                 exists=True, dir_okay=False),
+]  # fmt: skip
+
+
+def evaluate_help() -> str:
+    from repair.cli._methods import methods_help
+
+    return methods_help(["localize", "optimize"])
+
+
+def evaluate_command(
+    ctx: typer.Context,
+    model_dir: ModelDir,
+    target_data_dir: TargetDataDir,
+    positive_inputs_dir: PositiveInputsDir,
+    output_dir: Annotated[Path, typer.Option(help="Folder for run_<k>/ and result.txt.")] = Path(
+        "outputs/evaluate"
+    ),
+    method: MethodName = "Arachne",
+    num_runs: NumRuns = 1,
+    test_data: TestData = None,
+    batch_size: BatchSize = 32,
+    random_state: RandomState = 0,
+    device: DeviceOption = "auto",  # type: ignore[assignment]
+    json_output: JsonOutput = False,
+) -> None:
+    """Run localize + optimize --num_runs times and report repair and break rates.
+
+    Options not listed here belong to the method (see the end of this help).
+    """
+    from repair.cli._methods import method_options
+
+    localize_options, optimize_options = method_options(method, ctx.args, ["localize", "optimize"])
+    from repair.methods.evaluation import evaluate_method, format_report
+
+    report = evaluate_method(
+        method, model_dir, target_data_dir, positive_inputs_dir, output_dir, num_runs,
+        localize_options, optimize_options, batch_size, random_state,
+        getattr(device, "value", device), test_data,
+    )  # fmt: skip
+    if json_output:
+        print(json.dumps(report))
+    else:
+        print(format_report(report), end="")
+        print(f"wrote {output_dir / 'result.txt'}")
+
+
+COMMAND_SETTINGS = {"context_settings": METHOD_CONTEXT, "cls": command_with_help(evaluate_help)}

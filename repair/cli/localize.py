@@ -1,0 +1,60 @@
+"""``repair localize --method=NAME``: find what to change in the model (e.g. weights.csv)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from repair.cli._app import command_with_help
+from repair.cli._methods import METHOD_CONTEXT, MethodName
+from repair.cli._options import BatchSize, ModelDir
+
+TargetDataDir = Annotated[
+    Path,
+    typer.Option(
+        help="Folder with the negative inputs' repair.h5 (e.g. outputs/negative/3).",
+        exists=True,
+        file_okay=False,
+        show_default=False,
+    ),
+]
+MethodOutputDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder for the method's files (default: the target data folder).", file_okay=False
+    ),
+]
+
+
+def localize_help() -> str:
+    from repair.cli._methods import methods_help
+
+    return methods_help(["localize"])
+
+
+def localize_command(
+    ctx: typer.Context,
+    model_dir: ModelDir,
+    target_data_dir: TargetDataDir,
+    method: MethodName = "Arachne",
+    output_dir: MethodOutputDir = None,
+    batch_size: BatchSize = 32,
+) -> None:
+    """Localize the faults behind the negative inputs; Arachne writes weights.csv.
+
+    Options not listed here belong to the method (see the end of this help).
+    """
+    from repair.cli._methods import method_options
+
+    (options,) = method_options(method, ctx.args, ["localize"])
+    from repair.methods.runner import run_localize
+
+    result = run_localize(method, model_dir, target_data_dir, output_dir, options, batch_size)
+    print(result.message)
+    for path in result.files:
+        print(f"wrote {path}")
+
+
+COMMAND_SETTINGS = {"context_settings": METHOD_CONTEXT, "cls": command_with_help(localize_help)}

@@ -1,0 +1,82 @@
+"""``repair optimize --method=NAME``: search the change that fixes the negatives, save the model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from repair.cli._app import command_with_help
+from repair.cli._methods import METHOD_CONTEXT, DeviceOption, MethodName
+from repair.cli._options import BatchSize, JsonOutput, ModelDir
+from repair.cli.localize import MethodOutputDir, TargetDataDir
+
+PositiveInputsDir = Annotated[
+    Path,
+    typer.Option(
+        help="Folder with the positive inputs' repair.h5 (e.g. outputs/positive).",
+        exists=True,
+        file_okay=False,
+        show_default=False,
+    ),
+]
+OptionalSeed = Annotated[
+    int | None,
+    typer.Option(help="Seed: the same seed, the same repair (default: a fresh seed, recorded)."),
+]
+
+
+def optimize_help() -> str:
+    from repair.cli._methods import methods_help
+
+    return methods_help(["optimize"])
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    print(f"repaired model: {summary['repaired_model']}")
+    print(
+        f"patched: {summary['patched']}/{summary['negatives']} negatives "
+        f"(repair rate {summary['repair_rate']:.2f}%)"
+    )
+    print(
+        f"broken: {summary['broken']}/{summary['positives']} positives "
+        f"(break rate {summary['break_rate']:.2f}%)"
+    )
+    print(f"seed: {summary['seed']}, wall time: {summary['wall_time_s']:.2f} s")
+
+
+def optimize_command(
+    ctx: typer.Context,
+    model_dir: ModelDir,
+    target_data_dir: TargetDataDir,
+    positive_inputs_dir: PositiveInputsDir,
+    method: MethodName = "Arachne",
+    output_dir: MethodOutputDir = None,
+    batch_size: BatchSize = 32,
+    random_state: OptionalSeed = None,
+    device: DeviceOption = "auto",  # type: ignore[assignment]
+    json_output: JsonOutput = False,
+) -> None:
+    """Repair the model: write <output_dir>/repair/model.keras, history.csv and summary.json.
+
+    Reads what `repair localize` wrote in --output_dir (default: --target_data_dir).
+    Options not listed here belong to the method (see the end of this help).
+    """
+    from repair.cli._methods import method_options
+
+    (options,) = method_options(method, ctx.args, ["optimize"])
+    from repair.methods.runner import run_optimize
+
+    summary = run_optimize(
+        method, model_dir, target_data_dir, positive_inputs_dir, output_dir, options,
+        batch_size, random_state, getattr(device, "value", device),
+    )  # fmt: skip
+    if json_output:
+        print(json.dumps(summary))
+    else:
+        print_summary(summary)
+
+
+COMMAND_SETTINGS = {"context_settings": METHOD_CONTEXT, "cls": command_with_help(optimize_help)}

@@ -1,0 +1,199 @@
+"""Arachne's fitness of many candidate patches at once, in TensorFlow (GPU when present).
+
+Fitness (paper, "Fitness Function", Eq. 1):
+    fitness(p) = (N_patched + 1) / (L_neg + 1) + (N_intact + 1) / (L_pos + 1)
+with N_patched the negatives the patch fixes, N_intact the sampled positives it keeps correct and
+L the model's mean categorical cross-entropy on each set.
+
+The reference writes each particle into the model and calls ``model.evaluate`` twice, per
+particle. Here a patch changes only some kernel entries ``W[i, j]`` of Dense layers, so the
+pre-activation of the earliest changed layer is ``pre + x[:, rows] @ delta`` with ``pre`` and
+``x[:, rows]`` cached once (:mod:`.activations`); the layers after it run on one
+(particles x inputs) tensor. When only the output layer is changed, this is the whole cost:
+cached logits plus a sparse correction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from repair.core.tf import keras, tf
+from repair.errors import ConfigError
+from repair.methods.arachne.activations import LayerCache
+
+MAX_ELEMENTS = 1 << 24  # floats per intermediate tensor (64 MiB): inputs are chunked to fit
+
+
+def device_name(device: str) -> str:
+    """The TensorFlow device for ``auto``, ``cpu`` or ``gpu``; ConfigError when no GPU exists."""
+    gpus = tf.config.list_logical_devices("GPU")
+    if device == "cpu" or (device == "auto" and not gpus):
+        return "/CPU:0"
+    if device in ("gpu", "auto"):
+        if not gpus:
+            raise ConfigError("--device gpu: TensorFlow sees no GPU on this machine")
+        return gpus[0].name
+    raise ConfigError(f"--device must be auto, cpu or gpu; got {device!r}")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per particle: fitness (P,) float64, patched (P,) and intact (P,) int64 counts."""
+
+    fitness: np.ndarray
+    patched: np.ndarray
+    intact: np.ndarray
+
+
+def fitness_formula(
+    patched: np.ndarray, loss_neg: np.ndarray, intact: np.ndarray, loss_pos: np.ndarray
+) -> np.ndarray:
+    """Eq. 1 of the paper, elementwise over particles."""
+    return (patched + 1.0) / (loss_neg + 1.0) + (intact + 1.0) / (loss_pos + 1.0)
+
+
+class _Site:
+    """The changed weights of one Dense layer: where they sit in the particle vector."""
+
+    def __init__(self, model: keras.Model, layer: int, locations: np.ndarray) -> None:
+        self.layer = model.layers[layer]
+        where = np.flatnonzero(locations[:, 0] == layer)
+        self.positions = tf.constant(where, dtype=tf.int32)  # (M_l,) into the particle vector
+        self.rows = tf.constant(locations[where, 1], dtype=tf.int32)
+        units = int(self.layer.units)
+        self.one_hot = tf.constant(np.eye(units, dtype=np.float32)[locations[where, 2]])
+
+    def patch(self, deltas: tf.Tensor) -> tf.Tensor:
+        """(P, M) particle deltas -> (P, M_l, units): each delta placed in its column j."""
+        return tf.gather(deltas, self.positions, axis=1)[:, :, None] * self.one_hot[None]
+
+
+class BatchedFitness:
+    """Fitness of a batch of particles (P, M) on cached negatives and sampled positives.
+
+    locations: (M, 3) int ``layer,i,j`` of the changed weights; original: (M,) their values.
+    Layers from the earliest changed one to the output must form a chain (checked by caller).
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        locations: np.ndarray,
+        original: np.ndarray,
+        negatives: LayerCache,
+        positives: LayerCache,
+        device: str = "auto",
+        max_elements: int = MAX_ELEMENTS,
+    ) -> None:
+        self.device = device_name(device)
+        self.original = np.asarray(original, dtype=np.float32)
+        layers = sorted(set(int(k) for k in locations[:, 0]))
+        self.first = layers[0]
+        self.sites = {k: _Site(model, k, locations) for k in layers}
+        self.rest = [
+            (layer, self.sites.get(index))
+            for index, layer in enumerate(model.layers[self.first + 1 :], start=self.first + 1)
+        ]
+        widest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers[self.first :])
+        self.max_elements, self.widest = max_elements, widest
+        with tf.device(self.device):
+            self.negatives = self._to_tensors(negatives)
+            self.positives = self._to_tensors(positives)
+        self._chunk = tf.function(self._chunk_scores, reduce_retracing=True)
+
+    @staticmethod
+    def _to_tensors(cache: LayerCache) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        return (
+            tf.constant(cache.pre),
+            tf.constant(cache.selected),
+            tf.constant(cache.labels.astype(np.int32)),
+        )
+
+    def _chunk_scores(
+        self, pre: tf.Tensor, selected: tf.Tensor, labels: tf.Tensor, deltas: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor]:
+        """Loss sum (P,) and correct count (P,) of P patches on n inputs.
+
+        pre: (n, units) cached pre-activation of the first changed layer; selected: (n, M_1)
+        its cached input columns; labels: (n,) int32; deltas: (P, M) patch minus original.
+        """
+        num_particles, num_inputs = tf.shape(deltas)[0], tf.shape(pre)[0]
+        first = self.sites[self.first]
+        # x @ (W + D) + b = (x @ W + b) + x[:, rows] @ D_sparse: cached part + sparse correction.
+        z = pre[None] + tf.einsum("nm,pmu->pnu", selected, first.patch(deltas))
+        h = first.layer.activation(tf.reshape(z, (num_particles * num_inputs, -1)))
+        for layer, site in self.rest:
+            h = layer(h, training=False) if site is None else self._patched_dense(site, h, deltas)
+        tiled = tf.tile(labels, [num_particles])
+        # The model's own loss: keras reads the logits under a softmax output (no clipping),
+        # exactly as model.evaluate(loss="categorical_crossentropy") does in the reference.
+        losses = keras.losses.sparse_categorical_crossentropy(tiled, h)
+        correct = tf.cast(tf.equal(tf.argmax(h, axis=-1, output_type=tf.int32), tiled), tf.int32)
+        shape = (num_particles, num_inputs)
+        return (
+            tf.reduce_sum(tf.reshape(losses, shape), axis=1),
+            tf.reduce_sum(tf.reshape(correct, shape), axis=1),
+        )
+
+    @staticmethod
+    def _patched_dense(site: _Site, h: tf.Tensor, deltas: tf.Tensor) -> tf.Tensor:
+        """A later changed Dense layer on (P * n, features): shared matmul + per-particle delta."""
+        layer, num_particles = site.layer, tf.shape(deltas)[0]
+        z = tf.matmul(h, layer.kernel) + (layer.bias if layer.use_bias else 0.0)
+        picked = tf.reshape(tf.gather(h, site.rows, axis=1), (num_particles, -1, len(site.rows)))
+        correction = tf.einsum("pnm,pmu->pnu", picked, site.patch(deltas))
+        return layer.activation(z + tf.reshape(correction, tf.shape(z)))
+
+    def _set_scores(self, tensors: tuple, deltas: tf.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        pre, selected, labels = tensors
+        total = int(pre.shape[0])
+        step = max(1, self.max_elements // max(1, int(deltas.shape[0]) * self.widest))
+        loss_sum = np.zeros(int(deltas.shape[0]), dtype=np.float64)
+        correct = np.zeros(int(deltas.shape[0]), dtype=np.int64)
+        for start in range(0, total, step):
+            part = slice(start, min(total, start + step))
+            chunk_loss, chunk_correct = self._chunk(pre[part], selected[part], labels[part], deltas)
+            loss_sum += chunk_loss.numpy()
+            correct += chunk_correct.numpy()
+        return loss_sum / max(total, 1), correct
+
+    def __call__(self, positions: np.ndarray) -> Scores:
+        """Scores of particles ``positions`` (P, M): the changed weights' new values."""
+        with tf.device(self.device):
+            deltas = tf.constant(np.asarray(positions, dtype=np.float32) - self.original)
+            loss_neg, patched = self._set_scores(self.negatives, deltas)
+            loss_pos, intact = self._set_scores(self.positives, deltas)
+        return Scores(fitness_formula(patched, loss_neg, intact, loss_pos), patched, intact)
+
+
+def write_patch(model: keras.Model, locations: np.ndarray, values: np.ndarray) -> None:
+    """Set kernel entries ``layer,i,j`` of ``model`` to ``values`` (M,), in place."""
+    for layer_index in sorted(set(int(k) for k in locations[:, 0])):
+        layer = model.layers[layer_index]
+        where = locations[:, 0] == layer_index
+        kernel = np.array(layer.kernel.numpy())
+        kernel[locations[where, 1], locations[where, 2]] = values[where]
+        layer.kernel.assign(kernel)
+
+
+def model_fitness(
+    model: keras.Model,
+    negatives: tuple[np.ndarray, np.ndarray],
+    positives: tuple[np.ndarray, np.ndarray],
+    batch_size: int = 256,
+) -> tuple[float, int, int]:
+    """Eq. 1 the reference way: ``model.evaluate`` on (images, labels) of both sets.
+
+    Slow (a full forward pass per call): the oracle the tests and the benchmark compare with.
+    """
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
+    num_classes = int(model.output_shape[-1])
+    results = []
+    for images, labels in (negatives, positives):
+        one_hot = np.eye(num_classes, dtype=np.float32)[labels]
+        loss, accuracy = model.evaluate(images, one_hot, batch_size=batch_size, verbose=0)
+        results.append((loss, int(np.round(accuracy * len(labels)))))
+    (loss_neg, patched), (loss_pos, intact) = results
+    return float(fitness_formula(patched, loss_neg, intact, loss_pos)), patched, intact

@@ -1,0 +1,171 @@
+"""``evaluate``: repeat localize + optimize with different seeds and summarise the rates.
+
+Run ``k`` uses seed ``random_state + k`` and writes into ``<output_dir>/run_<k>/``. With test
+data, the test repair rate is the share of test inputs the original model misclassifies (among
+the labels of the negatives) that the repaired model gets right, and the test break rate the
+share of test inputs the original model gets right that the repaired model gets wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from repair.core.files import write_text_atomic
+from repair.methods.runner import run_localize, run_optimize, split_path
+
+RESULT_FILENAME = "result.txt"
+
+
+@dataclass(frozen=True)
+class RunRates:
+    """One run: seed, rates on the repair data and, with test data, on it (percent)."""
+
+    run: int
+    seed: int
+    repair_rate: float
+    break_rate: float
+    test_repair_rate: float | None = None
+    test_break_rate: float | None = None
+    test_accuracy: float | None = None
+
+
+@dataclass(frozen=True)
+class HeldOutBaseline:
+    """The original model on the test file: labels (n,), correct (n,) bool, target (n,) bool."""
+
+    path: Path
+    labels: np.ndarray
+    correct: np.ndarray
+    target: np.ndarray
+
+    @property
+    def accuracy(self) -> float:
+        return 100.0 * float(np.mean(self.correct))
+
+
+def _predictions(model_dir: Path, test_data: Path, batch_size: int) -> tuple[np.ndarray, ...]:
+    from repair.core.data import SplitReader
+    from repair.core.model import load_model, predict_split
+
+    with SplitReader(test_data) as reader:
+        predictions = predict_split(load_model(model_dir), reader, batch_size, "test")
+    return predictions.true, predictions.correct
+
+
+def held_out_baseline(
+    model_dir: Path, target_data_dir: Path, test_data: Path, batch_size: int
+) -> HeldOutBaseline:
+    from repair.core.data import SplitReader
+
+    labels, correct = _predictions(model_dir, test_data, batch_size)
+    with SplitReader(split_path(target_data_dir, "--target_data_dir")) as reader:
+        target_labels = np.unique(reader.labels())
+    return HeldOutBaseline(test_data, labels, correct, ~correct & np.isin(labels, target_labels))
+
+
+def _percent(part: np.ndarray) -> float | None:
+    return 100.0 * float(np.mean(part)) if part.size else None
+
+
+def held_out_rates(
+    reference: HeldOutBaseline, repaired_dir: Path, batch_size: int
+) -> dict[str, Any]:
+    _, correct = _predictions(repaired_dir, reference.path, batch_size)
+    return {
+        "test_repair_rate": _percent(correct[reference.target]),
+        "test_break_rate": _percent(~correct[reference.correct]),
+        "test_accuracy": 100.0 * float(np.mean(correct)),
+    }
+
+
+def mean_std(values: list[float | None]) -> tuple[float, float] | None:
+    numbers = [v for v in values if v is not None]
+    return (float(np.mean(numbers)), float(np.std(numbers))) if numbers else None
+
+
+def evaluate_method(
+    method: str,
+    model_dir: Path,
+    target_data_dir: Path,
+    positive_inputs_dir: Path,
+    output_dir: Path,
+    num_runs: int,
+    localize_options: Any = None,
+    optimize_options: Any = None,
+    batch_size: int = 32,
+    random_state: int = 0,
+    device: str = "auto",
+    test_data: Path | None = None,
+) -> dict[str, Any]:
+    """Run ``num_runs`` repairs; write result.txt and return per-run and mean ± std rates."""
+    reference = None
+    if test_data is not None:
+        reference = held_out_baseline(model_dir, target_data_dir, test_data, batch_size)
+    runs = []
+    for run in range(num_runs):
+        run_dir = Path(output_dir) / f"run_{run}"
+        run_localize(method, model_dir, target_data_dir, run_dir, localize_options, batch_size)
+        summary = run_optimize(
+            method, model_dir, target_data_dir, positive_inputs_dir, run_dir,
+            optimize_options, batch_size, random_state + run, device,
+        )  # fmt: skip
+        tested = (
+            {} if reference is None else held_out_rates(reference, run_dir / "repair", batch_size)
+        )
+        runs.append(
+            RunRates(run, summary["seed"], summary["repair_rate"], summary["break_rate"], **tested)
+        )
+    report = {
+        "method": method,
+        "model_dir": str(model_dir),
+        "target_data_dir": str(target_data_dir),
+        "positive_inputs_dir": str(positive_inputs_dir),
+        "output_dir": str(output_dir),
+        "num_runs": num_runs,
+        "test_data": None if test_data is None else str(test_data),
+        "test_accuracy_before": None if reference is None else reference.accuracy,
+        "runs": [asdict(run) for run in runs],
+        "mean_std": {
+            key: mean_std([getattr(run, key) for run in runs])
+            for key in ("repair_rate", "break_rate", "test_repair_rate", "test_break_rate")
+        },
+    }
+    write_text_atomic(Path(output_dir) / RESULT_FILENAME, format_report(report))
+    return report
+
+
+def _pm(value: tuple[float, float] | None) -> str:
+    return "n/a" if value is None else f"{value[0]:.2f} ± {value[1]:.2f}%"
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}%"
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """result.txt: settings, one line per run, then mean ± std (like the reference's)."""
+    lines = ["# Settings"]
+    for key in ("method", "model_dir", "target_data_dir", "positive_inputs_dir", "output_dir"):
+        lines.append(f"{key}: {report[key]}")
+    lines += [f"num_runs: {report['num_runs']}", f"test_data: {report['test_data']}", ""]
+    lines.append("# Results (RR: repair rate, BR: break rate, on the repair data)")
+    for run in report["runs"]:
+        line = f"{run['run']}: seed {run['seed']}, RR {_rate(run['repair_rate'])}, "
+        line += f"BR {_rate(run['break_rate'])}"
+        if report["test_data"] is not None:
+            line += f"; test RR {_rate(run['test_repair_rate'])}, "
+            line += f"test BR {_rate(run['test_break_rate'])}, "
+            line += f"test accuracy {_rate(run['test_accuracy'])}"
+        lines.append(line)
+    stats = report["mean_std"]
+    lines.append(f"\nMean: RR {_pm(stats['repair_rate'])}, BR {_pm(stats['break_rate'])}")
+    if report["test_data"] is not None:
+        lines.append(
+            f"Test: RR {_pm(stats['test_repair_rate'])}, BR {_pm(stats['test_break_rate'])} "
+            f"(accuracy before {_rate(report['test_accuracy_before'])})"
+        )
+    return "\n".join(lines) + "\n"
