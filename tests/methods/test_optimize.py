@@ -1,0 +1,104 @@
+"""`repair optimize` end to end on the digits target layout: outputs, seeds, bad inputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from repair.core.data import read_split, write_split
+from repair.core.model import load_model, predict_scores
+from tests.conftest import run_ok, run_repair
+from tests.methods.conftest import FAST, localize_and_optimize
+
+
+def test_optimize_writes_what_spec_5_asks(digits_model_dir: Path, work_dir: Path) -> None:
+    """Unbalanced multi-label negatives (all of negative/) are repaired without error."""
+    out = work_dir / "out"
+    summary = localize_and_optimize(digits_model_dir, work_dir, out, "--random_state=5")
+    negatives = read_split(work_dir / "negative" / "repair.h5")
+    assert len(np.unique(negatives.labels)) >= 2
+
+    repaired = load_model(out / "repair")
+    fixed = np.argmax(predict_scores(repaired, negatives.images), axis=1) == negatives.labels
+    assert summary["patched"] == int(fixed.sum()) and summary["negatives"] == len(negatives)
+    assert summary["repair_rate"] == 100.0 * fixed.mean()
+    assert summary["seed"] == 5 and summary["settings"]["num_particles"] == 8
+    assert {"broken", "positives", "break_rate", "wall_time_s"} <= set(summary)
+    assert json.loads((out / "summary.json").read_text()) == summary
+
+    with (out / "weights.csv").open(newline="") as file:
+        rows = list(csv.reader(file))
+    assert rows and all(len(row) == 5 for row in rows)  # layer,i,j,original,repaired
+    original, changed = load_model(digits_model_dir), repaired.get_weights()
+    for layer, i, j, before, after in rows:
+        kernel = original.layers[int(layer)].kernel.numpy()
+        assert float(before) == kernel[int(i), int(j)]
+        assert float(after) == repaired.layers[int(layer)].kernel.numpy()[int(i), int(j)]
+    # Only the listed weights changed.
+    differing = sum(
+        int(np.sum(a != b)) for a, b in zip(original.get_weights(), changed, strict=True)
+    )
+    assert differing <= len(rows)
+
+    with (out / "history.csv").open(newline="") as file:
+        history = list(csv.reader(file))
+    assert history[0] == ["iteration", "best_fitness", "patched", "intact"]
+    assert 1 <= len(history) - 1 <= 4
+    assert [float(row[1]) for row in history[1:]] == sorted(float(row[1]) for row in history[1:])
+
+
+def test_same_random_state_same_repair(digits_model_dir: Path, work_dir: Path) -> None:
+    runs = {}
+    for name, seed in (("a", "11"), ("b", "11"), ("c", "12")):
+        out = work_dir / name
+        localize_and_optimize(digits_model_dir, work_dir, out, f"--random_state={seed}")
+        runs[name] = ((out / "weights.csv").read_text(), (out / "history.csv").read_text())
+    assert runs["a"] == runs["b"]
+    assert runs["a"][0] != runs["c"][0]
+
+
+def test_optimize_needs_weights_csv(digits_model_dir: Path, work_dir: Path) -> None:
+    result = run_repair(
+        ["optimize", "--model_dir", digits_model_dir, "--target_data_dir", work_dir / "negative",
+         "--positive_inputs_dir", work_dir / "positive", *FAST]
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "weights.csv" in result.stderr and "repair localize" in result.stderr
+
+
+def test_empty_inputs_are_clear_errors(digits_model_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    empty = np.zeros((0, 8, 8, 1), np.float32)
+    write_split(data / "empty" / "repair.h5", empty, np.zeros(0, np.int64), num_classes=10)
+    rng = np.random.default_rng(0)
+    images = rng.random((6, 8, 8, 1), dtype=np.float32)
+    write_split(data / "some" / "repair.h5", images, np.arange(6) % 10, num_classes=10)
+    base = ["--model_dir", digits_model_dir]
+    result = run_repair(["localize", *base, "--target_data_dir", data / "empty"])
+    assert result.exit_code == 1 and "holds no negative inputs" in result.stderr
+    run_ok(["localize", *base, "--target_data_dir", data / "some"])
+    result = run_repair(
+        ["optimize", *base, "--target_data_dir", data / "some",
+         "--positive_inputs_dir", data / "empty", *FAST]
+    )  # fmt: skip
+    assert result.exit_code == 1 and "holds no positive inputs" in result.stderr
+    missing = run_repair(["localize", *base, "--target_data_dir", tmp_path])
+    assert missing.exit_code == 1 and "no repair.h5" in missing.stderr
+
+
+def test_bad_option_values_are_usage_errors(digits_model_dir: Path, target_dir: Path) -> None:
+    base = ["optimize", "--model_dir", digits_model_dir, "--target_data_dir",
+            target_dir / "negative", "--positive_inputs_dir", target_dir / "positive"]  # fmt: skip
+    for bad, words in (
+        (["--num_particles=0"], "--num_particles must be a positive integer; got 0"),
+        (["--num_iterations", "x"], "--num_iterations must be of type int"),
+        (["--num_particle=3"], "no such option: --num_particle"),
+        (["--device=tpu"], "--device"),
+        (["--method=nope"], "Available: arachne"),
+    ):
+        result = run_repair([*base, *bad])
+        assert result.exit_code == 2, (bad, result.output)
+        assert words in result.stderr, (bad, result.stderr)
