@@ -127,6 +127,12 @@ def iteration_table_command(
     label: Annotated[
         str, typer.Option(help="Class name or label index to follow.", show_default=False)
     ],
+    iterations: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Last iteration to report [default: as many as found].", show_default=False
+        ),
+    ] = None,
     output_dir: Annotated[
         Path | None,
         typer.Option(help="Folder for the outputs [default: RUN_DIR].", show_default=False),
@@ -139,14 +145,16 @@ def iteration_table_command(
     from repair.core.files import write_text_atomic
     from repair.core.iterations import iteration_rows, rows_to_csv, rows_to_markdown
     from repair.reports._figure import save_png, shorten
-    from repair.reports.lines import accuracy_over_iterations
+    from repair.reports.lines import accuracy_over_iterations, label_phrase
 
-    name, rows = iteration_rows(run_dir, label)
+    name, rows = iteration_rows(run_dir, label, iterations)
     output_dir = output_dir or run_dir
     table = rows_to_markdown(name, rows)
     write_text_atomic(output_dir / "iterations.csv", rows_to_csv(name, rows))
     write_text_atomic(output_dir / "iterations.md", table + "\n")
-    title = title or f"Accuracy of {name} over repair iterations\nrun: {shorten(str(run_dir))}"
+    title = title or (
+        f"Accuracy of {label_phrase(name)} over repair iterations\nrun: {shorten(str(run_dir))}"
+    )
     save_png(accuracy_over_iterations(rows, name, title), output_dir / "iterations.png")
     print(table)
     print(f"wrote {output_dir}/iterations.csv, iterations.md and iterations.png")

@@ -26,22 +26,27 @@ class IterationRow:
     overall: float
 
 
-def iteration_dirs(run_dir: str | Path) -> list[Path]:
-    """``run_dir/0``, ``run_dir/1``, ... as long as each holds a results file."""
+def iteration_dirs(run_dir: str | Path, last: int | None = None) -> list[Path]:
+    """``run_dir/0``, ``run_dir/1``, ... up to ``last``, or as long as each holds results."""
     run_dir = Path(run_dir)
-    found = []
-    while (run_dir / str(len(found)) / RESULTS_FILE).is_file():
-        found.append(run_dir / str(len(found)))
-    if not found:
-        raise InputNotFoundError(f"no iteration results found: {run_dir / '0' / RESULTS_FILE}")
+    found: list[Path] = []
+    while last is None or len(found) <= last:
+        folder = run_dir / str(len(found))
+        if not (folder / RESULTS_FILE).is_file():
+            if last is None and found:
+                break
+            raise InputNotFoundError(f"no iteration results found: {folder / RESULTS_FILE}")
+        found.append(folder)
     return found
 
 
-def iteration_rows(run_dir: str | Path, label: str) -> tuple[str, list[IterationRow]]:
-    """The class name of ``label`` (a name or an index) and one row per iteration."""
+def iteration_rows(
+    run_dir: str | Path, label: str, last: int | None = None
+) -> tuple[str, list[IterationRow]]:
+    """The class name of ``label`` (a name or an index) and one row per iteration 0..``last``."""
     name = None
     rows = []
-    for iteration, folder in enumerate(iteration_dirs(run_dir)):
+    for iteration, folder in enumerate(iteration_dirs(run_dir, last)):
         scores = read_results(folder)
         score = find_label(scores, label)
         if score is None:

@@ -13,6 +13,11 @@ from repair.reports._figure import LABEL_SIZE, TITLE_SIZE, new_figure
 WIDTH_PX, HEIGHT_PX = 900, 560
 
 
+def label_phrase(name: str) -> str:
+    """``label 6`` for a class known only by its index, else the class name."""
+    return f"label {name}" if name.isdigit() else name
+
+
 def accuracy_over_iterations(rows: Sequence[IterationRow], name: str, title: str) -> Figure:
     """A 900x560-pixel plot: ``name`` accuracy and overall accuracy (percent) per iteration."""
     figure = new_figure(WIDTH_PX, HEIGHT_PX)
@@ -20,7 +25,7 @@ def accuracy_over_iterations(rows: Sequence[IterationRow], name: str, title: str
     ax = figure.add_axes((0.1, 0.2, 0.85, 0.62))
     iterations = [row.iteration for row in rows]
     series = (
-        (f"{name} accuracy", [row.accuracy for row in rows], "o-"),
+        (f"{label_phrase(name)} accuracy", [row.accuracy for row in rows], "o-"),
         ("overall accuracy", [row.overall for row in rows], "s--"),
     )
     for label, values, style in series:

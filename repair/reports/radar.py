@@ -21,6 +21,7 @@ MARKERS = ("o", "^", "s", "D", "v", "P", "X", "*")
 MAX_SCORES_ON_AXIS = 3
 CHAR_PX = 8.5  # width of a character of an axis label, for the layout
 MIN_SIDE, MAX_SIDE, TOP = 0.4, 0.58, 0.84
+LEGEND_LINE_CHARS = 80
 
 
 def _axis_labels(runs: Sequence[Sequence[LabelScore]], labels: Sequence[int]) -> list[str]:
@@ -73,17 +74,19 @@ def overlay_radar_chart(
     labels = sorted({s.label for _, scores in runs for s in scores})
     figure = new_figure(SIZE_PX, SIZE_PX)
     figure.suptitle(title, fontsize=TITLE_SIZE)
+    entries = [f"{shorten(legend)} (overall {overall_of(scores):.2f}%)" for legend, scores in runs]
+    # Side by side when two short entries fit on one line, else one per line.
+    columns = 2 if len(runs) == 2 and sum(map(len, entries)) <= LEGEND_LINE_CHARS else 1
     axis_labels = _axis_labels([s for _, s in runs], labels)
     ax = figure.add_axes(
-        _axes_box(axis_labels, legend_rows=1 if len(runs) <= 2 else len(runs)), projection="polar"
+        _axes_box(axis_labels, legend_rows=len(runs) // columns), projection="polar"
     )
     ax.set_theta_offset(np.pi / 2)
     ax.set_theta_direction(-1)
     angles = np.linspace(0.0, 2 * np.pi, len(labels), endpoint=False)
     closed = np.append(angles, angles[:1])
-    for position, (legend, scores) in enumerate(runs):
+    for position, ((_, scores), entry) in enumerate(zip(runs, entries, strict=True)):
         values = _values(scores, labels, min_lim, max_lim)
-        entry = f"{legend} (overall {overall_of(scores):.2f}%)"
         marker = MARKERS[position % len(MARKERS)]
         (line,) = ax.plot(closed, values, marker=marker, linewidth=2, markersize=6, label=entry)
         if not np.isnan(values).any():
@@ -99,7 +102,7 @@ def overlay_radar_chart(
     ax.tick_params(axis="y", labelsize=LABEL_SIZE - 2, colors="dimgray")
     figure.legend(
         loc="lower center",
-        ncol=1 if len(runs) > 2 else len(runs),
+        ncol=columns,
         fontsize=LABEL_SIZE,
         frameon=False,
     )
