@@ -89,6 +89,8 @@ def command_with_help(extra_help: Callable[[], str]) -> type[RepairCommand]:
     """
 
     class PluginHelpCommand(RepairCommand):
+        plugin_help = staticmethod(extra_help)  # read by scripts/gen_cli_docs.py
+
         def format_help(
             self, ctx: _click.core.Context, formatter: _click.formatting.HelpFormatter
         ) -> None:
