@@ -15,7 +15,12 @@ from repair.core.data import read_split
 from repair.core.model import load_model
 from repair.core.tf import keras
 from repair.methods.arachne.activations import cache_layer
-from repair.methods.arachne.fitness import BatchedFitness, model_fitness, write_patch
+from repair.methods.arachne.fitness import (
+    BatchedFitness,
+    compile_for_fitness,
+    model_fitness,
+    write_patch,
+)
 
 NUM_PARTICLES = 5
 
@@ -38,7 +43,7 @@ def batched_vs_model(model, locations, negatives, positives, rng, **kwargs):
     )  # fmt: skip
     particles = original + rng.normal(0.0, 0.5, size=(NUM_PARTICLES, len(original)))
     scores = fitness(particles)
-    patched = keras.models.clone_model(model)
+    patched = compile_for_fitness(keras.models.clone_model(model))
     for p, particle in enumerate(particles.astype(np.float32)):
         patched.set_weights(model.get_weights())
         write_patch(patched, locations, particle)

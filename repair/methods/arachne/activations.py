@@ -79,9 +79,11 @@ def check_chain(model: keras.Model, first: int) -> None:
 
 def input_extractor(model: keras.Model, first: int) -> Callable[[np.ndarray], np.ndarray]:
     """A function images (n, H, W, C) -> inputs of layer ``first`` (n, features)."""
+    if len(model.inputs) != 1:
+        raise ModelError(f"Arachne needs a model with one input; this one has {len(model.inputs)}")
     if first == 0:
         return lambda images: np.asarray(images, dtype=np.float32)
-    sub_model = keras.Model(model.inputs, model.layers[first].input)
+    sub_model = keras.Model(model.inputs[0], model.layers[first].input)
     call = tf.function(lambda images: sub_model(images, training=False), reduce_retracing=True)
     return lambda images: np.asarray(call(tf.convert_to_tensor(images)), dtype=np.float32)
 

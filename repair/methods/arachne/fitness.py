@@ -178,6 +178,12 @@ def write_patch(model: keras.Model, locations: np.ndarray, values: np.ndarray) -
         layer.kernel.assign(kernel)
 
 
+def compile_for_fitness(model: keras.Model) -> keras.Model:
+    """Compile ``model`` as the reference does before ``model.evaluate``; returns it."""
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def model_fitness(
     model: keras.Model,
     negatives: tuple[np.ndarray, np.ndarray],
@@ -186,9 +192,9 @@ def model_fitness(
 ) -> tuple[float, int, int]:
     """Eq. 1 the reference way: ``model.evaluate`` on (images, labels) of both sets.
 
-    Slow (a full forward pass per call): the oracle the tests and the benchmark compare with.
+    ``model`` must be compiled by :func:`compile_for_fitness`. Slow (full forward passes per
+    call): the oracle the tests and the benchmark compare with.
     """
-    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
     num_classes = int(model.output_shape[-1])
     results = []
     for images, labels in (negatives, positives):
