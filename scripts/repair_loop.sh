@@ -9,6 +9,7 @@
 #   weights.csv, pareto_front.png                                        repair localize
 #   repair/model.keras, history.csv, summary.json                        repair optimize
 #   results.json, radar.png       (the repaired model on TEST_DATA)      repair utils draw_radar_chart
+#   log.txt                       what these steps printed
 # OUTPUT_DIR/0/ holds results.json and radar.png of the starting model. At the end:
 #   OUTPUT_DIR/iterations.{csv,md,png}   the label's accuracy per iteration (repair utils iteration_table)
 #   OUTPUT_DIR/radar_overlay.png         the start and the last iteration overlaid
@@ -104,41 +105,58 @@ done
 iterations=${iterations:-$available}
 ((iterations <= available)) || die "--iterations $iterations, but $chunks_dir has only $available chunks"
 
-# Run one repair command; on failure, say which step of which iteration failed and stop.
+# Run one repair command, its stdout appended to $log; on failure, say which step failed and stop.
+log=/dev/null
 step() {
     local what=$1 status=0
     shift
-    "${repair[@]}" "$@" || status=$?
+    "${repair[@]}" "$@" >>"$log" || status=$?
     if ((status)); then
-        echo "repair_loop: $what failed (exit status $status); stopping. Outputs so far: $output_dir" >&2
+        echo "repair_loop: $what failed (exit status $status); stopping. Its output: $log" >&2
         exit "$status"
     fi
 }
 
-# 0 when the requirements hold between the start and iteration $1 (compare prints the table).
+# Print the table row of iteration $1 (the table so far is rewritten each time).
+show_row() {
+    local rows
+    rows=$("${repair[@]}" utils iteration_table --run_dir "$output_dir" --label "$label" \
+        --iterations "$1") || die "cannot tabulate iteration $1"
+    if (($1 == 0)); then
+        sed -n '1,2p' <<<"$rows"
+    fi
+    tail -n 2 <<<"$rows" | head -n 1
+}
+
+# 0 when the requirements hold between the start and iteration $1.
 requirements_met() {
     local status=0
     "${repair[@]}" utils compare --before "$output_dir/0" --after "$output_dir/$1" \
-        --require "$require" || status=$?
-    ((status != 2)) || die "bad --require '$require' (see the message above)"
+        --require "$require" >>"$log" 2>&1 || status=$?
+    ((status != 2)) || die "bad --require '$require' (see $log)"
     return "$status"
 }
 
 index=$("${repair[@]}" utils label_index --data_dir "$data_dir" --target_data "$test_data" --label "$label") ||
     die "cannot resolve --label '$label'"
 model=$model_dir
-echo "==> iteration 0: the starting model $model on $data_dir/$test_data"
+mkdir -p "$output_dir/0"
+log=$output_dir/0/log.txt
+: >"$log"
+echo "repair_loop: label $label (index $index) of $model, measured on $data_dir/$test_data;"
+echo "repair_loop: each step's output goes to $output_dir/<iteration>/log.txt"
 step "measuring the starting model" utils draw_radar_chart --model_dir "$model" \
     --data_dir "$data_dir" --target_data "$test_data" --output_dir "$output_dir/0"
+show_row 0
 
 met=
 last=0
 for ((k = 1; k <= iterations; k++)); do
     chunk=$chunks_dir/$((k - 1))
     work=$output_dir/$k
-    echo
-    echo "==> iteration $k/$iterations: repairing label $label ($index) of $model on $chunk"
     mkdir -p "$work/data"
+    log=$work/log.txt
+    : >"$log"
     cp "$chunk/repair.h5" "$work/data/repair.h5"
     step "iteration $k: target" target --model_dir "$model" --data_dir "$work/data"
     negatives=$work/data/negative/$index
@@ -151,25 +169,26 @@ for ((k = 1; k <= iterations; k++)); do
             --random_state "$((random_state + k))" "${optimize_extra[@]}"
         model=$work/repair/model.keras
     else
-        echo "repair_loop: iteration $k: no misclassified '$label' inputs in $chunk; the model stays as it was"
+        echo "(iteration $k: no misclassified '$label' inputs in $chunk; the model stays as it was)"
     fi
     step "iteration $k: draw_radar_chart" utils draw_radar_chart --model_dir "$model" \
         --data_dir "$data_dir" --target_data "$test_data" --output_dir "$work"
+    show_row "$k"
     last=$k
     if [[ -n $require ]] && requirements_met "$k"; then
         met=$k
-        echo "repair_loop: requirements met at iteration $k; stopping"
+        echo "repair_loop: requirements '$require' met at iteration $k; stopping"
         break
     fi
 done
 
-echo
-echo "==> accuracy of label $label over the iterations"
+log=/dev/stdout
 step "iteration_table" utils iteration_table --run_dir "$output_dir" --label "$label" \
-    --iterations "$last"
+    --iterations "$last" >/dev/null
 step "overlay_radar_charts" utils overlay_radar_charts --input_dirs "$output_dir/0,$output_dir/$last" \
     --legends "start: $model_dir,iteration $last: $model" --output_dir "$output_dir" \
-    --title "Accuracy per label (%) on $data_dir/$test_data"
+    --title "Accuracy per label (%) on $data_dir/$test_data" >/dev/null
+echo "wrote $output_dir/iterations.csv, iterations.md, iterations.png and radar_overlay.png"
 echo "final model: $model"
 if [[ -n $require && -z $met ]]; then
     echo "repair_loop: requirements '$require' not met after $last iterations" >&2

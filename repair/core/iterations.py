@@ -2,28 +2,40 @@
 
 ``scripts/repair_loop.sh`` writes ``<run_dir>/0/results.json`` for the starting model and
 ``<run_dir>/<k>/results.json`` for the model repaired at iteration k, all on the same test data.
+Where iteration k repaired (``repair optimize`` wrote ``<run_dir>/<k>/summary.json``), the row
+also says how many of the chunk's negatives it patched and how many positives it broke.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import astuple, dataclass, fields
+import json
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from repair.core.label_results import RESULTS_FILE, find_label, overall_of, read_results
 from repair.errors import DataFormatError, InputNotFoundError
 
+SUMMARY_FILE = "summary.json"
+REPAIR_COUNTS = ("patched", "negatives", "broken", "positives")
+
 
 @dataclass(frozen=True)
 class IterationRow:
-    """Counts and accuracy (percent) of one label, and overall accuracy, after ``iteration``."""
+    """After ``iteration``: one label's counts and accuracy and the overall accuracy (percent)
+    on test data; and the repair's counts on its chunk (None where the iteration did not repair).
+    """
 
     iteration: int
     correct: int
     incorrect: int
     accuracy: float
     overall: float
+    patched: int | None = None
+    negatives: int | None = None
+    broken: int | None = None
+    positives: int | None = None
 
 
 def iteration_dirs(run_dir: str | Path, last: int | None = None) -> list[Path]:
@@ -38,6 +50,20 @@ def iteration_dirs(run_dir: str | Path, last: int | None = None) -> list[Path]:
             raise InputNotFoundError(f"no iteration results found: {folder / RESULTS_FILE}")
         found.append(folder)
     return found
+
+
+def repair_counts(folder: Path) -> dict[str, int]:
+    """patched/negatives/broken/positives from ``folder/summary.json``; {} if it has none."""
+    path = folder / SUMMARY_FILE
+    if not path.is_file():
+        return {}
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        return {key: int(summary[key]) for key in REPAIR_COUNTS}
+    except (ValueError, KeyError, TypeError):
+        raise DataFormatError(
+            f"{path} must hold the counts {', '.join(REPAIR_COUNTS)} (written by repair optimize)"
+        ) from None
 
 
 def iteration_rows(
@@ -55,44 +81,54 @@ def iteration_rows(
                 f"label {label!r} is not in {folder / RESULTS_FILE}; labels there: {known}"
             )
         name = name or score.name
+        counts = repair_counts(folder) if iteration else {}
         rows.append(
             IterationRow(
-                iteration, score.correct, score.incorrect, score.accuracy, overall_of(scores)
+                iteration,
+                score.correct,
+                score.incorrect,
+                score.accuracy,
+                overall_of(scores),
+                **counts,
             )
         )
     return str(name), rows
 
 
-def _cells(row: IterationRow) -> list[str]:
+def header(name: str) -> list[str]:
+    accuracy = f"accuracy_{name}".replace(" ", "_")
+    return ["iteration", "correct", "incorrect", accuracy, "overall_accuracy", *REPAIR_COUNTS]
+
+
+def rows_to_csv(name: str, rows: list[IterationRow]) -> str:
+    """CSV with a header; accuracies in percent, unrounded so scripts lose nothing; the repair
+    counts are empty where an iteration did not repair."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header(name))
+    writer.writerows(["" if v is None else v for v in astuple(row)] for row in rows)
+    return out.getvalue()
+
+
+def _markdown_cells(row: IterationRow) -> list[str]:
+    if row.patched is None:
+        repaired = "start" if row.iteration == 0 else "no negatives: skipped"
+    else:
+        repaired = f"{row.patched}/{row.negatives} patched, {row.broken}/{row.positives} broken"
     return [
         str(row.iteration),
         str(row.correct),
         str(row.incorrect),
         f"{row.accuracy:.2f}",
         f"{row.overall:.2f}",
+        repaired,
     ]
 
 
-def header(name: str) -> list[str]:
-    names = [f.name for f in fields(IterationRow)]
-    return [*names[:3], f"accuracy_{name}".replace(" ", "_"), "overall_accuracy"]
-
-
-def rows_to_csv(name: str, rows: list[IterationRow]) -> str:
-    """CSV with a header; accuracies in percent, unrounded so scripts lose nothing."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header(name))
-    writer.writerows(astuple(row) for row in rows)
-    return out.getvalue()
-
-
 def rows_to_markdown(name: str, rows: list[IterationRow]) -> str:
-    """A Markdown table, accuracies in percent with two decimals; iteration 0 is the start."""
-    lines = ["| " + " | ".join(header(name)) + " |", "|---" * 5 + "|"]
-    for row in rows:
-        cells = _cells(row)
-        if row.iteration == 0:
-            cells[0] = "0 (start)"
-        lines.append("| " + " | ".join(cells) + " |")
+    """A Markdown table, accuracies in percent with two decimals, and what each repair did on
+    its chunk."""
+    columns = [*header(name)[:5], "repair on the chunk"]
+    lines = ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+    lines += ["| " + " | ".join(_markdown_cells(row)) + " |" for row in rows]
     return "\n".join(lines)

@@ -262,18 +262,44 @@ def test_iteration_table(tmp_path):
         write_results(
             tmp_path / str(k), scores({2: (900 + overall_extra, 1000), 6: (correct, 100)})
         )
+    summary = {"patched": 3, "negatives": 4, "broken": 1, "positives": 90, "seed": 1}
+    (tmp_path / "1" / "summary.json").write_text(json.dumps(summary))
     shutil.rmtree(tmp_path / "2")  # a gap ends the table: 0 and 1 only
     write_results(tmp_path / "3", scores({2: (1, 1)}))
     result = run_ok(["utils", "iteration_table", "--run_dir", tmp_path, "--label", "pedestrian"])
-    assert "| 1 | 75 | 25 | 75.00 | 89.09 |" in result.stdout
+    assert "| 0 | 70 | 30 | 70.00 | 88.18 | start |" in result.stdout
+    assert "| 1 | 75 | 25 | 75.00 | 89.09 | 3/4 patched, 1/90 broken |" in result.stdout
     csv_lines = (tmp_path / "iterations.csv").read_text().splitlines()
-    assert csv_lines[0] == "iteration,correct,incorrect,accuracy_pedestrian,overall_accuracy"
-    assert csv_lines[1].startswith("0,70,30,70.0,88.181818")
+    assert csv_lines[0] == (
+        "iteration,correct,incorrect,accuracy_pedestrian,overall_accuracy,"
+        "patched,negatives,broken,positives"
+    )
+    assert csv_lines[1].startswith("0,70,30,70.0,88.181818") and csv_lines[1].endswith(",,,,")
+    assert csv_lines[2].endswith(",3,4,1,90")
     assert len(csv_lines) == 3
-    assert (tmp_path / "iterations.md").read_text().splitlines()[2].startswith("| 0 (start) | 70")
+    assert (tmp_path / "iterations.md").read_text() in result.stdout
     check_png(tmp_path / "iterations.png", (900, 560))
+    (tmp_path / "1" / "summary.json").unlink()
+    only_start = run_ok(
+        [
+            "utils",
+            "iteration_table",
+            "--run_dir",
+            tmp_path,
+            "--label",
+            "6",
+            "--iterations=1",
+            "--output_dir",
+            tmp_path / "t",
+        ]
+    )
+    assert "| 1 | 75 | 25 | 75.00 | 89.09 | no negatives: skipped |" in only_start.stdout
     bad = run_repair(["utils", "iteration_table", "--run_dir", tmp_path, "--label", "bus"])
     assert bad.exit_code == 1 and "label 'bus' is not in" in bad.stderr
+    beyond = run_repair(
+        ["utils", "iteration_table", "--run_dir", tmp_path, "--label", "6", "--iterations=2"]
+    )
+    assert beyond.exit_code == 1 and "no iteration results found" in beyond.stderr
 
 
 def test_label_index(digits_data_dir):
