@@ -22,6 +22,7 @@ CORRECT = "tab:green"
 WRONG = "tab:red"
 MIN_SHARE_SHOWN = 0.005
 INSIDE_RADIUS_PT = 11.0
+SHORT_NAME = 3
 
 
 def _name(label: int, class_names: Sequence[str] | None) -> str:
@@ -78,12 +79,14 @@ def bubble_chart(confusion: np.ndarray, class_names: Sequence[str] | None, title
     ax.scatter(x, y, s=values * (0.95 * cell_pt) ** 2, c=colors, alpha=0.6, edgecolors="black")
     for r, c, share in zip(y, x, values, strict=True):
         _label_bubble(ax, c, r, share, 0.95 * cell_pt * np.sqrt(share) / 2)
-    ax.set_xticks(range(len(columns)), [_name(c, class_names) for c in columns])
+    x_names = [_name(c, class_names) for c in columns]
+    ax.set_xticks(range(len(columns)), x_names)
     ax.set_yticks(range(len(rows)), [_name(r, class_names) for r in rows])
-    ax.tick_params(axis="x", labelrotation=45, labelsize=LABEL_SIZE)
+    slanted = max(len(name) for name in x_names) > SHORT_NAME  # long names would overlap
+    ax.tick_params(axis="x", labelrotation=45 if slanted else 0, labelsize=LABEL_SIZE)
     ax.tick_params(axis="y", labelsize=LABEL_SIZE)
     for tick in ax.get_xticklabels():
-        tick.set_horizontalalignment("right")
+        tick.set_horizontalalignment("right" if slanted else "center")
     ax.set_xlim(-0.6, len(columns) - 0.4)
     ax.set_ylim(len(rows) - 0.4, -0.6)
     ax.set_xlabel("predicted label", fontsize=LABEL_SIZE)
