@@ -102,3 +102,23 @@ def test_bad_option_values_are_usage_errors(digits_model_dir: Path, target_dir: 
         result = run_repair([*base, *bad])
         assert result.exit_code == 2, (bad, result.output)
         assert words in result.stderr, (bad, result.stderr)
+
+
+def test_original_weights_kept_when_no_patch_beats_them(
+    digits_model_dir: Path, work_dir: Path
+) -> None:
+    """With correctly classified inputs as 'negatives', the original weights are the best
+    patch; the reference would still return the swarm's (worse) best."""
+    out = work_dir / "kept"
+    common = ["--model_dir", digits_model_dir, "--target_data_dir", work_dir / "positive",
+              "--output_dir", out]  # fmt: skip
+    run_ok(["localize", *common, "--num_grad=20"])
+    result = run_ok(
+        ["optimize", *common, "--positive_inputs_dir", work_dir / "positive", *FAST, "--json"]
+        + ["--random_state=0"]
+    )
+    summary = json.loads(result.stdout)
+    assert summary["details"]["kept_original"] is True
+    assert summary["broken"] == 0 and summary["patched"] == summary["negatives"]
+    with (out / "weights.csv").open(newline="") as file:
+        assert all(row[3] == row[4] for row in csv.reader(file))

@@ -61,6 +61,8 @@ class Arachne(RepairMethod):
             "layers": sorted({int(k) for k in outcome.locations[:, 0]}),
             "iterations": len(outcome.history),
             "best_fitness": outcome.history[-1][1] if outcome.history else None,
+            "original_fitness": outcome.original_fitness,
+            "kept_original": outcome.kept_original,
             "search_patched": outcome.patched,
             "search_negatives": outcome.num_negatives,
             "search_intact": outcome.intact,

@@ -33,8 +33,9 @@ from repair.methods.weights_csv import (
 @dataclass(frozen=True)
 class SearchOutcome:
     """model: the repaired copy; locations (M, 3); original, repaired (M,) weight values;
-    history: (iteration, best fitness, patched, intact) per iteration; the rest: counts of the
-    best patch on the inputs the search used."""
+    history: (iteration, best fitness, patched, intact) per iteration; the counts are those of
+    the returned weights on the inputs the search used; original_fitness: the unpatched model's;
+    kept_original: no patch beat it, so the original weights were kept."""
 
     model: keras.Model
     locations: np.ndarray
@@ -45,6 +46,8 @@ class SearchOutcome:
     num_negatives: int
     intact: int
     num_positives: int
+    original_fitness: float
+    kept_original: bool
 
 
 def checked_locations(model: keras.Model, path: Path) -> np.ndarray:
@@ -133,18 +136,28 @@ def search_patch(
         if pso.stagnated([row[1] for row in history], options.min_iteration_range):
             break
     bar.close()
-    repaired = swarm.global_best.astype(np.float32)
+    # Not in the reference: the swarm starts away from the original weights and may end below
+    # them; then the original weights are kept rather than returning a worse model.
+    unpatched = evaluate(original[None])
     leader = swarm.leader
+    kept = bool(swarm.best.fitness[leader] <= unpatched.fitness[0])
+    best = unpatched if kept else swarm.best
+    index = 0 if kept else leader
+    repaired = original.copy() if kept else swarm.global_best.astype(np.float32)
+    if kept:
+        print("optimize: no patch beat the original weights; the model is unchanged", file=progress)
     return SearchOutcome(
         model=repaired_copy(model, locations, repaired),
         locations=locations,
         original=original,
         repaired=repaired,
         history=history,
-        patched=int(swarm.best.patched[leader]),
+        patched=int(best.patched[index]),
         num_negatives=len(negatives_cache),
-        intact=int(swarm.best.intact[leader]),
+        intact=int(best.intact[index]),
         num_positives=len(positives_cache),
+        original_fitness=float(unpatched.fitness[0]),
+        kept_original=kept,
     )
 
 
