@@ -122,3 +122,19 @@ def test_original_weights_kept_when_no_patch_beats_them(
     assert summary["broken"] == 0 and summary["patched"] == summary["negatives"]
     with (out / "weights.csv").open(newline="") as file:
         assert all(row[3] == row[4] for row in csv.reader(file))
+
+
+def test_device_option(digits_model_dir: Path, work_dir: Path) -> None:
+    from repair.core.tf import tf
+
+    out = work_dir / "device"
+    summary = localize_and_optimize(digits_model_dir, work_dir, out, "--device=cpu")
+    assert summary["settings"]["device"] == "cpu"
+    if tf.config.list_logical_devices("GPU"):
+        return  # the error below is for machines without a GPU
+    result = run_repair(
+        ["optimize", "--model_dir", digits_model_dir, "--target_data_dir", work_dir / "negative",
+         "--positive_inputs_dir", work_dir / "positive", "--output_dir", out, *FAST,
+         "--device", "gpu"]
+    )  # fmt: skip
+    assert result.exit_code == 1 and "sees no GPU" in result.stderr
