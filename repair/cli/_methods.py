@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +20,27 @@ from repair.cli._plugin_options import describe_plugin_options, option_name, par
 
 METHOD_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
 
+
+def _input_folder(help_text: str) -> typer.models.OptionInfo:
+    return typer.Option(help=help_text, exists=True, file_okay=False, show_default=False)
+
+
+TargetDataDir = Annotated[
+    Path, _input_folder("Folder with the negative inputs' repair.h5 (e.g. outputs/negative/3).")
+]
+PositiveInputsDir = Annotated[
+    Path, _input_folder("Folder with the positive inputs' repair.h5 (e.g. outputs/positive).")
+]
+MethodOutputDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder for the method's files (default: the target data folder).", file_okay=False
+    ),
+]
+OptionalSeed = Annotated[
+    int | None,
+    typer.Option(help="Seed: the same seed, the same repair (default: a fresh seed, recorded)."),
+]
 MethodName = Annotated[
     str,
     typer.Option(help="Repair method (case-insensitive); its own options are listed below."),

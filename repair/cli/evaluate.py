@@ -9,10 +9,14 @@ from typing import Annotated
 import typer
 
 from repair.cli._app import command_with_help
-from repair.cli._methods import METHOD_CONTEXT, DeviceOption, MethodName
+from repair.cli._methods import (
+    METHOD_CONTEXT,
+    DeviceOption,
+    MethodName,
+    PositiveInputsDir,
+    TargetDataDir,
+)
 from repair.cli._options import BatchSize, JsonOutput, ModelDir, RandomState
-from repair.cli.localize import TargetDataDir
-from repair.cli.optimize import PositiveInputsDir
 
 NumRuns = Annotated[int, typer.Option(min=1, help="Repairs to run, with seeds S, S+1, ...")]
 TestData = Annotated[

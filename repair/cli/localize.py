@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
 from repair.cli._app import command_with_help
-from repair.cli._methods import METHOD_CONTEXT, MethodName
+from repair.cli._methods import METHOD_CONTEXT, MethodName, MethodOutputDir, TargetDataDir
 from repair.cli._options import BatchSize, ModelDir
-
-TargetDataDir = Annotated[
-    Path,
-    typer.Option(
-        help="Folder with the negative inputs' repair.h5 (e.g. outputs/negative/3).",
-        exists=True,
-        file_okay=False,
-        show_default=False,
-    ),
-]
-MethodOutputDir = Annotated[
-    Path | None,
-    typer.Option(
-        help="Folder for the method's files (default: the target data folder).", file_okay=False
-    ),
-]
 
 
 def localize_help() -> str:

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from repair.cli._app import command_with_help
-from repair.cli._methods import METHOD_CONTEXT, DeviceOption, MethodName
+from repair.cli._methods import (
+    METHOD_CONTEXT,
+    DeviceOption,
+    MethodName,
+    MethodOutputDir,
+    OptionalSeed,
+    PositiveInputsDir,
+    TargetDataDir,
+)
 from repair.cli._options import BatchSize, JsonOutput, ModelDir
-from repair.cli.localize import MethodOutputDir, TargetDataDir
-
-PositiveInputsDir = Annotated[
-    Path,
-    typer.Option(
-        help="Folder with the positive inputs' repair.h5 (e.g. outputs/positive).",
-        exists=True,
-        file_okay=False,
-        show_default=False,
-    ),
-]
-OptionalSeed = Annotated[
-    int | None,
-    typer.Option(help="Seed: the same seed, the same repair (default: a fresh seed, recorded)."),
-]
 
 
 def optimize_help() -> str:
