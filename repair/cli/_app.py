@@ -108,7 +108,8 @@ def _debug_requested(args: list[str]) -> bool:
 def _fail(message: str, code: int, debug: bool) -> None:
     if debug:
         traceback.print_exc()
-    print(f"error: {message}", file=sys.stderr)
+    one_line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    print(f"error: {one_line}", file=sys.stderr)
     sys.exit(code)
 
 

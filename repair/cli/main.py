@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from repair.cli import evaluate, localize, optimize, prepare, target, test, train, utils
+from repair.cli import (
+    create_category_dir,
+    create_image_subset,
+    evaluate,
+    localize,
+    optimize,
+    prepare,
+    target,
+    test,
+    train,
+    utils,
+)
 from repair.cli._app import RepairTyper, command_with_help
 
 app = RepairTyper(
@@ -49,6 +60,11 @@ app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
 app.add_typer(utils.utils_app, name="utils")
+app.command("create_category_dir")(create_category_dir.create_category_dir_command)
+app.command("create_image_subset")(create_image_subset.create_image_subset_command)
+app.command("create_image_dir", help="Alias of create_image_subset.")(
+    create_image_subset.create_image_subset_command
+)
 
 
 def main() -> None:

@@ -1,0 +1,71 @@
+"""Stream the BDD100K detection label JSON one frame at a time.
+
+The train label file is over a gigabyte: ijson parses it incrementally, so memory stays flat.
+A file is a JSON array of frames ``{name, attributes, labels: [{id, category, attributes:
+{occluded, truncated}, box2d: {x1, y1, x2, y2}}]}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import ijson
+
+from repair.errors import DataFormatError, InputNotFoundError
+
+
+@dataclass(frozen=True)
+class ObjectLabel:
+    """One labelled object; ``box`` is (x1, y1, x2, y2) in pixels, or None without box2d."""
+
+    id: str
+    category: str
+    box: tuple[float, float, float, float] | None
+    occluded: bool = False
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class FrameLabels:
+    name: str
+    objects: tuple[ObjectLabel, ...]
+
+
+def _object(raw: dict, index: int) -> ObjectLabel:
+    box = raw.get("box2d")
+    attributes = raw.get("attributes") or {}
+    return ObjectLabel(
+        id=str(raw.get("id", index)),
+        category=str(raw.get("category", "")),
+        box=None if not box else tuple(float(box[k]) for k in ("x1", "y1", "x2", "y2")),
+        occluded=bool(attributes.get("occluded", False)),
+        truncated=bool(attributes.get("truncated", False)),
+    )
+
+
+def iter_frames(label_file: Path) -> Iterator[FrameLabels]:
+    """Yield each frame of ``label_file`` in order, parsing the file incrementally."""
+    if not label_file.is_file():
+        raise InputNotFoundError(f"label file not found: {label_file}")
+    with open(label_file, "rb") as stream:
+        start = stream.read(64).lstrip()[:1]
+        if start != b"[":
+            raise DataFormatError(
+                f"{label_file} is not a BDD100K detection label file "
+                "(a JSON array of frames with name and labels)"
+            )
+        stream.seek(0)
+        try:
+            for raw in ijson.items(stream, "item", use_float=True):
+                objects = raw.get("labels") or []
+                yield FrameLabels(
+                    name=str(raw["name"]),
+                    objects=tuple(_object(obj, k) for k, obj in enumerate(objects)),
+                )
+        except (ijson.JSONError, KeyError, TypeError, ValueError) as error:
+            raise DataFormatError(
+                f"{label_file} is not a BDD100K detection label file "
+                f"(a JSON array of frames with name and labels): {str(error).splitlines()[0]}"
+            ) from None

@@ -1,0 +1,137 @@
+"""``create_image_subset``: sample a class-balanced subset of a category folder into one folder.
+
+Each kept category gets a share of ``num`` proportional to its size, at least ``category_min``
+and at most all it has; the choice is reproducible for a given seed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from repair.core.files import atomic_path, write_json_atomic
+from repair.datasets.bdd import BDD_CLASSES
+from repair.datasets.bdd.category_dir import INFO_FILE
+from repair.errors import ConfigError, DataFormatError, InputNotFoundError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def category_files(category_dir: Path) -> dict[str, list[str]]:
+    """File names of the images in each sub-folder of ``category_dir``, sorted."""
+    if not category_dir.is_dir():
+        raise InputNotFoundError(f"category folder not found: {category_dir}")
+    found = {
+        folder.name: sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        for folder in sorted(category_dir.iterdir())
+        if folder.is_dir() and not folder.name.startswith(".")
+    }
+    found = {name: files for name, files in found.items() if files}
+    if not found:
+        raise DataFormatError(f"no category sub-folders with images in {category_dir}")
+    return found
+
+
+def sample_counts(sizes: Mapping[str, int], num: int, category_min: int) -> dict[str, int]:
+    """How many images to take per category: ``num * size / total`` rounded, then bounded
+    below by ``category_min`` and above by the category's size."""
+    total = sum(sizes.values())
+    return {
+        name: int(min(size, max(round(num * size / total), category_min)))
+        for name, size in sizes.items()
+    }
+
+
+def check_excluded(excluded: Sequence[str], present: Sequence[str]) -> None:
+    """Every excluded label must be a BDD class or a category that is present."""
+    valid = sorted(set(BDD_CLASSES) | set(present))
+    unknown = [label for label in excluded if label not in valid]
+    if unknown:
+        raise ConfigError(
+            f"--excluded_labels names unknown label '{unknown[0]}'. Valid labels: "
+            + ", ".join(valid)
+        )
+
+
+@dataclass(frozen=True)
+class SubsetResult:
+    counts: dict[str, int]
+    images: list[dict[str, str]]
+
+
+def _frame_names(category_dir: Path) -> dict[str, str]:
+    """Crop name -> source frame, from create_category_dir's image_info.json when present."""
+    info = category_dir / INFO_FILE
+    if not info.is_file():
+        return {}
+    try:
+        return {record["name"]: record.get("frame", "") for record in json.loads(info.read_text())}
+    except (ValueError, TypeError, KeyError):
+        raise DataFormatError(f"{info} is not an image_info.json of create_category_dir") from None
+
+
+def _copy(source: Path, target: Path, resize_to: int | None) -> None:
+    with atomic_path(target) as tmp:
+        if resize_to is None:
+            shutil.copyfile(source, tmp)
+            return
+        with Image.open(source) as image:
+            resized = image.convert("RGB").resize((resize_to, resize_to), Image.Resampling.LANCZOS)
+        resized.save(tmp, format="JPEG", quality=95)
+
+
+def create_image_subset(
+    category_dir: Path,
+    output_dir: Path,
+    num: int,
+    category_min: int = 0,
+    excluded_labels: Sequence[str] = (),
+    random_state: int | None = 0,
+    resize_to: int | None = None,
+    args: Mapping[str, object] | None = None,
+    info_file: str = INFO_FILE,
+) -> SubsetResult:
+    """Copy (or resize) the sampled images into ``output_dir`` and write its image_info.json.
+
+    Files already in ``output_dir`` are kept; image_info.json lists exactly this subset.
+    """
+    if num < 1:
+        raise ConfigError(f"--num must be a positive integer; got {num}")
+    files = category_files(category_dir)
+    check_excluded(excluded_labels, list(files))
+    kept = {name: names for name, names in files.items() if name not in excluded_labels}
+    if not kept:
+        raise ConfigError("--excluded_labels leaves no category to sample")
+    counts = sample_counts({name: len(names) for name, names in kept.items()}, num, category_min)
+    rng = np.random.default_rng(random_state)
+    frames = _frame_names(category_dir)
+    chosen = []
+    for label, names in kept.items():
+        picks = np.sort(rng.choice(len(names), size=counts[label], replace=False))
+        chosen += [(label, names[k]) for k in picks]
+    output_dir.mkdir(parents=True, exist_ok=True)
+    images = []
+    for label, name in tqdm(chosen, desc="copy", unit="img", leave=False):
+        _copy(category_dir / label / name, output_dir / name, resize_to)
+        images.append({"name": name, "label": label, "frame": frames.get(name, "")})
+    result = SubsetResult(counts, images)
+    write_json_atomic(
+        output_dir / info_file,
+        {"args": dict(args or {}), "results": counts, "images": images},
+    )
+    return result
+
+
+def format_counts(counts: Mapping[str, int]) -> str:
+    """The ``| label | num |`` table with a total row."""
+    lines = ["| label | num |", "|---|---|"]
+    lines += [f"| {label} | {n} |" for label, n in counts.items()]
+    lines.append(f"| total | {sum(counts.values())} |")
+    return "\n".join(lines)

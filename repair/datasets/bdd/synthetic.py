@@ -1,0 +1,84 @@
+"""Synthetic BDD100K-style frames and labels, for tests, benchmarks and trying the pipeline.
+
+Each frame is a real JPEG (a sky-to-road gradient with one filled rectangle per object, its
+colour fixed by the category) and the label file has the det_20 layout.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from repair.datasets.bdd import BDD_CLASSES
+
+FRAME_WIDTH, FRAME_HEIGHT = 1280, 720
+
+
+def category_colour(category: str) -> tuple[int, int, int]:
+    """A distinct, stable colour per category, so crops of a class look alike."""
+    k = BDD_CLASSES.index(category) if category in BDD_CLASSES else len(BDD_CLASSES)
+    return (40 + (k * 67) % 200, 40 + (k * 131) % 200, 40 + (k * 29) % 200)
+
+
+def draw_frame(
+    objects: Sequence[dict], width: int = FRAME_WIDTH, height: int = FRAME_HEIGHT
+) -> Image.Image:
+    """A frame with a vertical gradient and a rectangle for each object's box2d."""
+    rows = np.linspace(200, 60, height, dtype=np.float32)[:, None, None]
+    channels = np.array([0.8, 0.9, 1.0], dtype=np.float32)
+    pixels = np.broadcast_to(rows * channels, (height, width, 3)).astype(np.uint8)
+    image = Image.fromarray(pixels)
+    draw = ImageDraw.Draw(image)
+    for obj in objects:
+        box = obj.get("box2d")
+        if box:
+            draw.rectangle(
+                (box["x1"], box["y1"], box["x2"], box["y2"]), fill=category_colour(obj["category"])
+            )
+    return image
+
+
+def random_objects(
+    rng: np.random.Generator, count: int, width: int, height: int, first_id: int
+) -> list[dict]:
+    """``count`` objects of random categories with boxes from 8 pixels to a third of the width."""
+    objects = []
+    for k in range(count):
+        w, h = rng.uniform(8, width / 3), rng.uniform(8, height / 3)
+        x1, y1 = rng.uniform(0, width - w), rng.uniform(0, height - h)
+        objects.append(
+            {
+                "id": str(first_id + k),
+                "category": str(rng.choice(BDD_CLASSES)),
+                "attributes": {"occluded": bool(rng.random() < 0.3), "truncated": False},
+                "box2d": {"x1": x1, "y1": y1, "x2": x1 + w, "y2": y1 + h},
+            }
+        )
+    return objects
+
+
+def write_frames(
+    image_dir: Path,
+    label_file: Path,
+    num_frames: int,
+    objects_per_frame: int = 18,
+    width: int = FRAME_WIDTH,
+    height: int = FRAME_HEIGHT,
+    seed: int = 0,
+) -> list[dict]:
+    """Write ``num_frames`` JPEG frames into ``image_dir`` and their labels to ``label_file``."""
+    rng = np.random.default_rng(seed)
+    image_dir.mkdir(parents=True, exist_ok=True)
+    frames = []
+    for number in range(num_frames):
+        objects = random_objects(rng, objects_per_frame, width, height, number * 1000)
+        name = f"{seed:04d}{number:04d}-frame.jpg"
+        draw_frame(objects, width, height).save(image_dir / name, quality=90)
+        frames.append({"name": name, "attributes": {"weather": "clear"}, "labels": objects})
+    label_file.parent.mkdir(parents=True, exist_ok=True)
+    label_file.write_text(json.dumps(frames))
+    return frames
