@@ -208,7 +208,7 @@ def test_prepare_packs_crops_with_ids_and_class_names(categories: Path, tmp_path
             frames = [v.decode() for v in file["attribute_ids"][...]]
             labels = np.argmax(file["labels"][...], axis=1)
             images = file["images"][...]
-        assert images.dtype == np.float32 and 0 <= images.min() and images.max() <= 1
+        assert images.dtype == np.float32 and images.min() >= 0 and images.max() <= 1
         assert [BDD_CLASSES[k] for k in labels] == [label_of[name] for name in ids]
         assert all(name.split("_", 1)[1] == frame for name, frame in zip(ids, frames, strict=True))
         seen += ids
@@ -238,7 +238,7 @@ repair create_category_dir --input_dir=datasets/bdd100k/images/val --label_file=
 repair create_image_dir --category_dir=docs/tutorial/categories/val --output_dir=docs/tutorial/data/images/val --num=70000 --excluded_labels='other vehicle,other person,trailer,train,bicycle,motorcycle,bus,rider'
 repair prepare bdd-objects --input_dir=docs/tutorial/data/images/val --output_dir=docs/tutorial/data --single_dir=True --data_ratio=0.5,0.2,0.3,0 --random_state=3
 repair prepare bdd-objects --input_dir=docs/tutorial/data/images/train --output_dir=docs/tutorial/data --single_dir=True --data_ratio=0,0,0,1
-"""
+"""  # noqa: E501 - verbatim from the tutorial
 
 
 def test_the_tutorial_commands_run_verbatim(
