@@ -24,12 +24,13 @@ def train_command(
     """Train a model on DATA_DIR/train.h5 (validating on val.h5 if present); save model.keras."""
     from repair import registry
     from repair.core.data import inspect_split
-    from repair.core.training import train_model
+    from repair.core.training import seed_everything, train_model
 
     build = registry.load(registry.MODELS, model)
     train_path = data_dir / "train.h5"
     info = inspect_split(train_path)
     val_path = data_dir / "val.h5"
+    seed_everything(random_state)
     network = build(info.image_shape, info.num_classes)
     result = train_model(
         network,

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from repair.core.data import SplitReader, to_one_hot
 from repair.core.files import write_text_atomic
 from repair.core.model import check_model_matches, save_model
-from repair.core.tf import keras
+from repair.core.tf import keras, tf
 from repair.errors import ConfigError
 
 CHECKPOINT_DIR = "checkpoints"
@@ -22,19 +22,19 @@ TRAINING_LOG = "training_log.csv"
 
 
 class SplitSequence(keras.utils.PyDataset):
-    """Batches of (images, one-hot labels) read from a split file; reshuffled every epoch."""
+    """Batches of (images, one-hot labels) read from a split file.
+
+    Samples are shuffled into batches once, from the seed; ``fit`` then shuffles the order of
+    the batches every epoch. Reshuffling samples in ``on_epoch_end`` instead would race with
+    tf.data's prefetching of the next epoch and make training irreproducible.
+    """
 
     def __init__(self, reader: SplitReader, batch_size: int, shuffle: bool, seed: int | None):
         super().__init__()
         self.reader = reader
         self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.rng = np.random.default_rng(seed)
-        self.order = self._new_order()
-
-    def _new_order(self) -> np.ndarray:
-        n = len(self.reader)
-        return self.rng.permutation(n) if self.shuffle else np.arange(n)
+        n = len(reader)
+        self.order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
 
     def __len__(self) -> int:
         return math.ceil(len(self.reader) / self.batch_size)
@@ -44,8 +44,16 @@ class SplitSequence(keras.utils.PyDataset):
         batch = self.reader.read_indices(positions)
         return batch.images, to_one_hot(batch.labels, self.reader.info.num_classes)
 
-    def on_epoch_end(self) -> None:
-        self.order = self._new_order()
+
+def seed_everything(seed: int | None) -> None:
+    """Same seed, same model: seed Python's, NumPy's and TensorFlow's generators and make
+    TensorFlow's kernels deterministic (parallel reductions otherwise sum in varying order).
+
+    Call it before building the model too, so that the initial weights are seeded.
+    """
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+        tf.config.experimental.enable_op_determinism()
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
@@ -110,8 +118,7 @@ def train_model(
     """Fit ``model`` on ``train_path`` and save ``output_dir/model.keras`` plus checkpoints."""
     if learning_rate <= 0:
         raise ConfigError(f"--learning_rate must be above 0; got {learning_rate}")
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
+    seed_everything(seed)
     with SplitReader(train_path) as train_reader:
         check_model_matches(model, train_reader.info)
         validation = None

@@ -113,3 +113,21 @@ def test_target_splits_the_repair_set_into_positives_and_negatives(
         )
     assert not stale.exists() and mine.read_text() == "the user's own file"
     assert not list(digits_workdir.glob(".target-staging-*"))
+
+
+def test_train_is_reproducible_for_a_seed(digits_data_dir: Path, tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        run_ok(
+            [
+                "train",
+                "--data_dir",
+                digits_data_dir,
+                "--output_dir",
+                tmp_path / name,
+                "--epochs=1",
+                "--random_state=5",
+            ]
+        )
+    first, second = load_model(tmp_path / "a"), load_model(tmp_path / "b")
+    for left, right in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(left, right)
