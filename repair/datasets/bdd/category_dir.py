@@ -8,10 +8,11 @@ complete). Problems with single frames or objects are counted, never fatal.
 from __future__ import annotations
 
 import itertools
+import json
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -165,13 +166,6 @@ class CategoryDirSummary:
     categories: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
 
-    def add(self, result: FrameResult) -> None:
-        self.frames += 1
-        self.crops += len(result.records)
-        self.written += result.written
-        self.categories.update(record.label for record in result.records)
-        self.skipped.update(result.skipped)
-
     def to_dict(self) -> dict[str, object]:
         return {
             "frames": self.frames,
@@ -181,6 +175,13 @@ class CategoryDirSummary:
             "skipped": dict(sorted(self.skipped.items())),
         }
 
+    def add(self, result: FrameResult) -> None:
+        self.frames += 1
+        self.crops += len(result.records)
+        self.written += result.written
+        self.categories.update(record.label for record in result.records)
+        self.skipped.update(result.skipped)
+
 
 def _results(
     frames: Iterable[FrameLabels],
@@ -189,22 +190,21 @@ def _results(
     crop_filter: CropFilter,
     workers: int,
 ) -> Iterator[list[FrameResult]]:
-    """Results per task of ``FRAMES_PER_TASK`` frames; at most a few tasks are in flight, so
-    memory does not grow with the label file."""
+    """Results per task of ``FRAMES_PER_TASK`` frames, in label-file order. At most
+    ``4 * workers`` tasks are in flight, so memory does not grow with the label file."""
     tasks = _batched(frames, FRAMES_PER_TASK)
     if workers == 1:
         for task in tasks:
             yield _crop_frames(task, image_dir, output_dir, crop_filter)
         return
     with ProcessPoolExecutor(workers) as pool:
-        window = workers * 4
-        while chunk := list(itertools.islice(tasks, window)):
-            futures = [
-                pool.submit(_crop_frames, task, image_dir, output_dir, crop_filter)
-                for task in chunk
-            ]
-            for future in futures:
-                yield future.result()
+        pending: deque[Future[list[FrameResult]]] = deque()
+        for task in tasks:
+            pending.append(pool.submit(_crop_frames, task, image_dir, output_dir, crop_filter))
+            if len(pending) >= 4 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def create_category_dir(
@@ -216,26 +216,32 @@ def create_category_dir(
 ) -> CategoryDirSummary:
     """Crop the objects of every frame of ``label_file`` into ``output_dir/<category>/``.
 
-    Writes ``output_dir/image_info.json`` (one record per crop) and ``summary.json`` (counts per
-    category and per reason a frame or object was skipped) at the end.
+    ``workers``: processes (None: one per core). Writes ``output_dir/image_info.json`` (one
+    record per crop, streamed to a temporary file that is renamed at the end) and
+    ``summary.json`` (counts per category and per reason a frame or object was skipped).
     """
     if not image_dir.is_dir():
         raise InputNotFoundError(f"image folder not found: {image_dir}")
+    frames = iter_frames(label_file)
     crop_filter = crop_filter or CropFilter()
     workers = max(1, workers or os.cpu_count() or 1)
     summary = CategoryDirSummary()
-    records: list[CropRecord] = []
-    frames = iter_frames(label_file)
-    with tqdm(desc="frames", unit="frame", leave=False) as bar:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with (
+        atomic_path(output_dir / INFO_FILE) as info_path,
+        open(info_path, "w", encoding="utf-8") as info,
+        tqdm(desc="frames", unit="frame", leave=False) as bar,
+    ):
+        separator = "[\n "
         for results in _results(frames, image_dir, output_dir, crop_filter, workers):
             for result in results:
+                for record in result.records:
+                    info.write(separator + json.dumps(asdict(record), ensure_ascii=False))
+                    separator = ",\n "
                 summary.add(result)
-                records.extend(result.records)
             bar.update(len(results))
             rate = summary.crops / max(bar.format_dict["elapsed"], 1e-9)
             bar.set_postfix(crops=summary.crops, crops_per_s=f"{rate:.0f}")
-    records.sort(key=lambda record: (record.label, record.name))
-    output_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(output_dir / INFO_FILE, [asdict(record) for record in records])
+        info.write("[]\n" if separator.startswith("[") else "\n]\n")
     write_json_atomic(output_dir / SUMMARY_FILE, summary.to_dict())
     return summary

@@ -45,18 +45,25 @@ def _object(raw: dict, index: int) -> ObjectLabel:
     )
 
 
+NOT_LABELS = "is not a BDD100K detection label file (a JSON array of frames with name and labels)"
+
+
 def iter_frames(label_file: Path) -> Iterator[FrameLabels]:
-    """Yield each frame of ``label_file`` in order, parsing the file incrementally."""
+    """Each frame of ``label_file`` in order, parsed incrementally.
+
+    The file's existence and its opening ``[`` are checked now, before anything is written;
+    a malformed frame later raises DataFormatError when the iteration reaches it.
+    """
     if not label_file.is_file():
         raise InputNotFoundError(f"label file not found: {label_file}")
     with open(label_file, "rb") as stream:
-        start = stream.read(64).lstrip()[:1]
-        if start != b"[":
-            raise DataFormatError(
-                f"{label_file} is not a BDD100K detection label file "
-                "(a JSON array of frames with name and labels)"
-            )
-        stream.seek(0)
+        if stream.read(64).lstrip()[:1] != b"[":
+            raise DataFormatError(f"{label_file} {NOT_LABELS}")
+    return _frames(label_file)
+
+
+def _frames(label_file: Path) -> Iterator[FrameLabels]:
+    with open(label_file, "rb") as stream:
         try:
             for raw in ijson.items(stream, "item", use_float=True):
                 objects = raw.get("labels") or []
@@ -64,8 +71,6 @@ def iter_frames(label_file: Path) -> Iterator[FrameLabels]:
                     name=str(raw["name"]),
                     objects=tuple(_object(obj, k) for k, obj in enumerate(objects)),
                 )
-        except (ijson.JSONError, KeyError, TypeError, ValueError) as error:
-            raise DataFormatError(
-                f"{label_file} is not a BDD100K detection label file "
-                f"(a JSON array of frames with name and labels): {str(error).splitlines()[0]}"
-            ) from None
+        except (ijson.JSONError, KeyError, TypeError, ValueError, AttributeError) as error:
+            detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise DataFormatError(f"{label_file} {NOT_LABELS}: {detail}") from None

@@ -9,19 +9,18 @@ channel of its HSV form is histogram-equalised (``--equalize=False`` turns that 
 from __future__ import annotations
 
 import json
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.category_dir import INFO_FILE
 from repair.datasets.bdd.subset import category_files
+from repair.datasets.preprocess import check_image_size, parallel_map, to_array
 from repair.errors import ConfigError, DataFormatError
 
 
@@ -38,16 +37,9 @@ class BddObjectsOptions:
     workers: int = field(default=0, metadata={"help": "Decoding threads (0: one per core)."})
 
     def __post_init__(self) -> None:
-        if self.image_size < 1:
-            raise ConfigError(f"--image_size must be a positive integer; got {self.image_size}")
+        check_image_size(self.image_size)
         if self.workers < 0:
             raise ConfigError(f"--workers must be 0 or more; got {self.workers}")
-
-
-def equalize_value(image: Image.Image) -> Image.Image:
-    """Histogram-equalise the V channel of ``image`` in HSV space; hue and saturation stay."""
-    hue, saturation, value = image.convert("HSV").split()
-    return Image.merge("HSV", (hue, saturation, ImageOps.equalize(value))).convert("RGB")
 
 
 def load_crop(path: Path, size: int, equalize: bool) -> np.ndarray:
@@ -55,15 +47,12 @@ def load_crop(path: Path, size: int, equalize: bool) -> np.ndarray:
     try:
         with Image.open(path) as opened:
             # JPEG can decode at 1/2, 1/4 or 1/8 scale (no smaller than asked): far less work
-            # for large crops, and the LANCZOS resize below still anti-aliases the rest.
+            # for large crops, and the LANCZOS resize after it still anti-aliases the rest.
             opened.draft("RGB", (2 * size, 2 * size))
             image = opened.convert("RGB")
     except (UnidentifiedImageError, OSError) as error:
         raise DataFormatError(f"cannot read image {path}: {error}") from None
-    image = image.resize((size, size), Image.Resampling.LANCZOS)
-    if equalize:
-        image = equalize_value(image)
-    return np.asarray(image, dtype=np.float32) / np.float32(255.0)
+    return to_array(image, size, equalize)
 
 
 def frame_of(crop_name: str) -> str:
@@ -123,13 +112,10 @@ class BddObjectsDataset(DatasetPlugin):
             ),
         )
 
-    @cached_property
-    def _pool(self) -> ThreadPoolExecutor:
-        # Pillow releases the GIL while it decodes and resizes, so threads decode in parallel.
-        return ThreadPoolExecutor(self.options.workers or os.cpu_count() or 1)
-
     def load(self, positions: np.ndarray) -> np.ndarray:
+        """(n, image_size, image_size, 3) float32, decoded on ``--workers`` threads."""
         size, equalize = self.options.image_size, self.options.equalize
         paths = [self._samples[k][0] for k in positions]
-        images = self._pool.map(lambda path: load_crop(path, size, equalize), paths)
-        return np.stack(list(images))
+        return np.stack(
+            parallel_map(lambda path: load_crop(path, size, equalize), paths, self.options.workers)
+        )

@@ -6,12 +6,12 @@ and at most all it has; the choice is reproducible for a given seed.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import ijson
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
@@ -19,9 +19,15 @@ from tqdm import tqdm
 from repair.core.files import atomic_path, write_json_atomic
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.category_dir import INFO_FILE
+from repair.datasets.preprocess import parallel_map
 from repair.errors import ConfigError, DataFormatError, InputNotFoundError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def is_image_name(name: str) -> bool:
+    """An image, not a hidden file (a killed atomic write can leave ``.name.tmp-PID.jpg``)."""
+    return not name.startswith(".") and Path(name).suffix.lower() in IMAGE_SUFFIXES
 
 
 def category_files(category_dir: Path) -> dict[str, list[str]]:
@@ -29,7 +35,7 @@ def category_files(category_dir: Path) -> dict[str, list[str]]:
     if not category_dir.is_dir():
         raise InputNotFoundError(f"category folder not found: {category_dir}")
     found = {
-        folder.name: sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        folder.name: sorted(p.name for p in folder.iterdir() if is_image_name(p.name))
         for folder in sorted(category_dir.iterdir())
         if folder.is_dir() and not folder.name.startswith(".")
     }
@@ -60,21 +66,40 @@ def check_excluded(excluded: Sequence[str], present: Sequence[str]) -> None:
         )
 
 
+def choose(
+    files: Mapping[str, Sequence[str]], counts: Mapping[str, int], seed: int | None
+) -> list[tuple[str, str]]:
+    """(label, file name) pairs: ``counts[label]`` distinct files of each label, drawn with one
+    generator seeded by ``seed`` (same seed and folder, same subset), kept in name order."""
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label, names in files.items():
+        picks = np.sort(rng.choice(len(names), size=counts[label], replace=False))
+        chosen += [(label, names[k]) for k in picks]
+    return chosen
+
+
 @dataclass(frozen=True)
 class SubsetResult:
     counts: dict[str, int]
     images: list[dict[str, str]]
 
 
-def _frame_names(category_dir: Path) -> dict[str, str]:
-    """Crop name -> source frame, from create_category_dir's image_info.json when present."""
+def _frame_names(category_dir: Path, names: set[str]) -> dict[str, str]:
+    """Crop name -> source frame for ``names``, streamed from create_category_dir's
+    image_info.json (which lists every crop, millions for the train frames) when present."""
     info = category_dir / INFO_FILE
     if not info.is_file():
         return {}
+    frames = {}
     try:
-        return {record["name"]: record.get("frame", "") for record in json.loads(info.read_text())}
-    except (ValueError, TypeError, KeyError):
+        with open(info, "rb") as stream:
+            for record in ijson.items(stream, "item"):
+                if record["name"] in names:
+                    frames[record["name"]] = str(record.get("frame", ""))
+    except (ijson.JSONError, TypeError, KeyError):
         raise DataFormatError(f"{info} is not an image_info.json of create_category_dir") from None
+    return frames
 
 
 def _copy(source: Path, target: Path, resize_to: int | None) -> None:
@@ -105,22 +130,25 @@ def create_image_subset(
     if num < 1:
         raise ConfigError(f"--num must be a positive integer; got {num}")
     files = category_files(category_dir)
+    inside = {category_dir.resolve(), *((category_dir / name).resolve() for name in files)}
+    if output_dir.resolve() in inside:
+        raise ConfigError(f"--output_dir must not be --category_dir or in it; got {output_dir}")
     check_excluded(excluded_labels, list(files))
     kept = {name: names for name, names in files.items() if name not in excluded_labels}
     if not kept:
         raise ConfigError("--excluded_labels leaves no category to sample")
     counts = sample_counts({name: len(names) for name, names in kept.items()}, num, category_min)
-    rng = np.random.default_rng(random_state)
-    frames = _frame_names(category_dir)
-    chosen = []
-    for label, names in kept.items():
-        picks = np.sort(rng.choice(len(names), size=counts[label], replace=False))
-        chosen += [(label, names[k]) for k in picks]
+    chosen = choose(kept, counts, random_state)
+    frames = _frame_names(category_dir, {name for _, name in chosen})
     output_dir.mkdir(parents=True, exist_ok=True)
-    images = []
-    for label, name in tqdm(chosen, desc="copy", unit="img", leave=False):
-        _copy(category_dir / label / name, output_dir / name, resize_to)
-        images.append({"name": name, "label": label, "frame": frames.get(name, "")})
+    with tqdm(total=len(chosen), desc="copy", unit="img", leave=False) as bar:
+
+        def copy(item: tuple[str, str]) -> None:
+            _copy(category_dir / item[0] / item[1], output_dir / item[1], resize_to)
+            bar.update()
+
+        parallel_map(copy, chosen)
+    images = [{"name": n, "label": label, "frame": frames.get(n, "")} for label, n in chosen]
     result = SubsetResult(counts, images)
     write_json_atomic(
         output_dir / info_file,
