@@ -36,18 +36,7 @@ repair localize --method=Arachne --model_dir="$model" --target_data_dir="$target
 repair optimize --method=Arachne --model_dir="$model" --target_data_dir="$target" \
   --positive_inputs_dir="$data/positive" --num_input_pos_sampled=50 --random_state=0
 
-step "test: label $label and the whole model on test.h5, before and after the repair"
-accuracy() {
-  repair test --model_dir="$1" --data_dir="$data" --json | python3 -c '
-import json, sys
-result, label = json.load(sys.stdin), int(sys.argv[1])
-score = next(s for s in result["labels"] if s["label"] == label)
-print("label %d: %.2f%%, model: %.2f%%" % (label, score["accuracy"], result["accuracy"]))' "$label"
-}
-echo "before: $(accuracy "$model")"
-echo "after:  $(accuracy "$target/repair")"
-
-step "charts: per-label accuracy on test.h5 before and after, overlaid, and the comparison"
+step "charts and comparison: per-label accuracy on test.h5 before and after repairing label $label"
 repair utils draw_radar_chart --model_dir="$model" --data_dir="$data" --output_dir="$out/charts/before" >/dev/null
 repair utils draw_radar_chart --model_dir="$target/repair" --data_dir="$data" \
   --output_dir="$out/charts/after" >/dev/null
