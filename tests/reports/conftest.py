@@ -9,22 +9,9 @@ import pytest
 from PIL import Image
 
 from repair.core.results import LabelScore, label_scores
+from repair.datasets.bdd import BDD_CLASSES
 
-BDD_NAMES = (
-    "bicycle",
-    "bus",
-    "car",
-    "motorcycle",
-    "other person",
-    "other vehicle",
-    "pedestrian",
-    "rider",
-    "traffic light",
-    "traffic sign",
-    "trailer",
-    "train",
-    "truck",
-)
+BDD_NAMES = BDD_CLASSES
 
 
 def scores(counts: dict[int, tuple[int, int]], names=BDD_NAMES) -> list[LabelScore]:
