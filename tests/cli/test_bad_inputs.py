@@ -90,7 +90,7 @@ def test_bad_ratio_list_writes_nothing(tmp_path: Path, ratio: str, fragment: str
 
 
 def test_unknown_dataset_and_unknown_dataset_option(tmp_path: Path) -> None:
-    _assert_one_error_line(run_repair(["prepare", "mnist"]), 1, "no dataset 'mnist'", "digits")
+    _assert_one_error_line(run_repair(["prepare", "mnist"]), 2, "no dataset 'mnist'", "digits")
     result = run_repair(["prepare", "digits", "--output_dir", tmp_path, "--imagesize=4"])
     _assert_one_error_line(result, 2, "--imagesize", "--image_size")
 
@@ -99,7 +99,7 @@ def test_unknown_model_architecture(digits_data_dir: Path, tmp_path: Path) -> No
     result = run_repair(
         ["train", "--model=resnet", "--data_dir", digits_data_dir, "--output_dir", tmp_path]
     )
-    _assert_one_error_line(result, 1, "no model 'resnet'", "base", "vgg16")
+    _assert_one_error_line(result, 2, "no model 'resnet'", "base", "vgg16")
     assert list(tmp_path.iterdir()) == []
 
 
