@@ -3,8 +3,9 @@
 ``--input_dir`` holds ``cifar-10-python.tar.gz`` as downloaded, or the extracted
 ``cifar-10-batches-py/`` folder (or is that folder): ``data_batch_1`` ... ``data_batch_5``,
 and ``test_batch`` (``batches.meta`` is not needed). Each batch is a pickled dict with
-``data`` (10000, 3072) uint8, the 1024 red, then green, then blue values of each image row by row, ``labels`` and
-``filenames``. As in the reference toolkit, the value channel is equalised by default.
+``data`` (10000, 3072) uint8 (the 1024 red, then green, then blue values of each image, row by
+row), ``labels`` and ``filenames``. As in the reference toolkit, the value channel is
+equalised by default.
 
 The batches are pickles: they are read with an unpickler that only builds numpy arrays, so a
 tampered file cannot run code.

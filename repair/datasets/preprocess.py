@@ -8,7 +8,7 @@ with Pillow: an anti-aliased (LANCZOS) resize on uint8 pixels, then ``ImageOps.e
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import TypeVar
@@ -92,8 +92,3 @@ def parallel_map(function: Callable[[T], R], items: Iterable[T], workers: int = 
     if workers == 1 or len(items) < 2:
         return [function(item) for item in items]
     return list(_pool(workers).map(function, items))
-
-
-def stack_images(images: Sequence[np.ndarray]) -> np.ndarray:
-    """(n, H, W, C) float32 from a list of equally shaped images."""
-    return np.stack(images).astype(np.float32, copy=False)
