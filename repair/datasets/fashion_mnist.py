@@ -135,6 +135,20 @@ def check_files(folder: Path, parts: tuple[str, ...]) -> None:
         )
 
 
+def read_parts(folder: Path, parts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(N, 28, 28) uint8 images, (N,) int64 labels and the part of each, ``parts`` in order."""
+    check_files(folder, parts)
+    read = {part: read_part(folder, part) for part in parts}
+    shapes = {images.shape[1:] for images, _ in read.values()}
+    if len(shapes) > 1:
+        raise DataFormatError(f"the idx image files differ in size {sorted(shapes)}: {folder}")
+    return (
+        np.concatenate([images for images, _ in read.values()]),
+        np.concatenate([labels for _, labels in read.values()]),
+        [part for part, (_, labels) in read.items() for _ in range(len(labels))],
+    )
+
+
 class FashionMnistDataset(DatasetPlugin):
     name = "fashion-mnist"
     options_class = FashionMnistOptions
@@ -146,35 +160,27 @@ class FashionMnistDataset(DatasetPlugin):
         return tuple(PARTS) if self.options.subset == "all" else (self.options.subset,)
 
     @cached_property
-    def _parts(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        check_files(self.input_dir, self.parts)
-        return {part: read_part(self.input_dir, part) for part in self.parts}
-
-    @cached_property
-    def _pixels(self) -> np.ndarray:
-        """(N, 28, 28) uint8, the parts one after the other as in the index."""
-        shapes = {images.shape[1:] for images, _ in self._parts.values()}
-        if len(shapes) > 1:
-            raise DataFormatError(f"the idx image files differ in size {shapes}: {self.input_dir}")
-        return np.concatenate([images for images, _ in self._parts.values()])
+    def _data(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        return read_parts(self.input_dir, self.parts)
 
     def index(self) -> SampleIndex:
         """Train then test samples; ids ``train_00012``, attribute_ids the part name."""
-        image_ids, attribute_ids = [], []
-        for part, (_, labels) in self._parts.items():
-            image_ids.extend(f"{part}_{k:05d}" for k in range(len(labels)))
-            attribute_ids.extend([part] * len(labels))
-        self._pixels  # noqa: B018 - check sizes before packing starts
+        _, labels, parts = self._data
+        counters = dict.fromkeys(PARTS, 0)
+        image_ids = []
+        for part in parts:
+            image_ids.append(f"{part}_{counters[part]:05d}")
+            counters[part] += 1
         return SampleIndex(
-            labels=np.concatenate([labels for _, labels in self._parts.values()]),
+            labels=labels,
             class_names=CLASS_NAMES,
             image_ids=np.array(image_ids, dtype=object),
-            attribute_ids=np.array(attribute_ids, dtype=object),
+            attribute_ids=np.array(parts, dtype=object),
         )
 
     def load(self, positions: np.ndarray) -> np.ndarray:
         """(n, image_size, image_size, 1 or 3) float32 in [0, 1]."""
         options = self.options
         return arrays_to_images(
-            self._pixels[positions], options.image_size, options.equalize, options.rgb
+            self._data[0][positions], options.image_size, options.equalize, options.rgb
         )

@@ -179,3 +179,11 @@ def test_parse_idx_rejects_short_headers(tmp_path: Path) -> None:
         parse_idx(b"\0\0", 1, tmp_path / "x")
     with pytest.raises(DataFormatError, match="inside its idx header"):
         parse_idx(b"\0\0\x08\x03\0\0\0\x01", 3, tmp_path / "x")
+
+
+def test_parts_must_have_one_image_size(tmp_path: Path) -> None:
+    write_fashion(tmp_path)
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(
+        gzip.compress(idx_bytes(np.zeros((6, 20, 20), np.uint8)))
+    )
+    assert_one_error(prepare(tmp_path, tmp_path / "out", ok=False), "differ in size", "(20, 20)")
