@@ -197,6 +197,15 @@ def load_sign(sample: Sample, size: int, equalize: bool, roi: bool) -> np.ndarra
     return to_array(centre_square(image), size, equalize)
 
 
+def track_of(sample: Sample) -> str:
+    """``train/<class>_<track>`` for a training image (``<track>_<frame>.ppm`` holds 30 photos
+    of one physical sign: keep a track together to avoid leaking it across splits), ``test``
+    for a test image (the test set has no tracks)."""
+    if sample.part != "train":
+        return sample.part
+    return f"train/{sample.path.parent.name}_{sample.path.stem.split('_', 1)[0]}"
+
+
 class GtsrbDataset(DatasetPlugin):
     name = "gtsrb"
     options_class = GtsrbOptions
@@ -222,7 +231,7 @@ class GtsrbDataset(DatasetPlugin):
             image_ids=np.array(
                 [s.path.relative_to(root).as_posix() for s in samples], dtype=object
             ),
-            attribute_ids=np.array([s.part for s in samples], dtype=object),
+            attribute_ids=np.array([track_of(s) for s in samples], dtype=object),
         )
 
     def load(self, positions: np.ndarray) -> np.ndarray:
