@@ -34,8 +34,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         started = time.perf_counter()
-        write_frames(root / "frames", root / "det.json", args.frames, objects_per_frame=18)
-        print(f"generated {args.frames} frames in {time.perf_counter() - started:.1f}s")
+        write_frames(
+            root / "frames", root / "det.json", args.frames, objects_per_frame=18, realistic=True
+        )
+        size_kb = sum(p.stat().st_size for p in (root / "frames").iterdir()) / args.frames / 1024
+        print(
+            f"generated {args.frames} frames in {time.perf_counter() - started:.1f}s "
+            f"({size_kb:.0f} KB each on average)"
+        )
 
         started = time.perf_counter()
         summary = create_category_dir(
