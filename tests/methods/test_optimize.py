@@ -138,3 +138,11 @@ def test_device_option(digits_model_dir: Path, work_dir: Path) -> None:
          "--device", "gpu"]
     )  # fmt: skip
     assert result.exit_code == 1 and "sees no GPU" in result.stderr
+
+
+def test_a_patch_is_kept_only_if_it_scores_higher_and_fixes_more() -> None:
+    from repair.methods.arachne.search import keep_original
+
+    assert keep_original(10.0, 3, 11.0, 0)  # lower fitness
+    assert keep_original(12.0, 0, 11.0, 0)  # higher fitness from lower losses, nothing fixed
+    assert not keep_original(12.0, 1, 11.0, 0)
