@@ -28,6 +28,7 @@ class Arachne(RepairMethod):
     def localize(self, task: RepairTask, options: LocalizeConfig) -> LocalizeResult:
         from repair.methods.arachne import activations, localize, plots
         from repair.methods.weights_csv import write_localized
+        from repair.reports import save_png
 
         model = task.model
         if options.target_layer is None:
@@ -42,8 +43,12 @@ class Arachne(RepairMethod):
         weights_path = write_localized(
             task.output_dir / WEIGHTS_FILENAME, found.locations, found.values
         )
-        figure = plots.pareto_figure(found.objectives, found.front)
-        plot_path = plots.save_figure(figure, task.output_dir / PARETO_FILENAME)
+        title = (
+            f"{len(found.locations)} weights of layer {index} ({layer.name}) on the Pareto front\n"
+            f"of {len(found.candidates)} candidates, {len(task.negatives)} negatives"
+        )
+        figure = plots.pareto_figure(found.objectives, found.front, title)
+        plot_path = save_png(figure, task.output_dir / PARETO_FILENAME)
         message = (
             f"localized {len(found.locations)} weights of layer {index} ({layer.name}): "
             f"the Pareto front of the top {len(found.candidates)} by gradient loss"

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from matplotlib.figure import Figure
 
-from repair.core.files import atomic_path
+from repair.reports import new_figure
 
 
-def pareto_figure(objectives: np.ndarray, front: np.ndarray) -> Figure:
+def pareto_figure(objectives: np.ndarray, front: np.ndarray, title: str = "") -> Figure:
     """Candidates (C, 2) as (gradient loss, forward impact), the front (C,) bool in red."""
-    figure = Figure(figsize=(5, 4), dpi=100)
+    figure = new_figure(500, 400)
     axes = figure.add_subplot()
     axes.scatter(objectives[:, 0], objectives[:, 1], s=8, color="tab:blue", label="candidates")
     chosen = objectives[front]
@@ -21,12 +19,7 @@ def pareto_figure(objectives: np.ndarray, front: np.ndarray) -> Figure:
     axes.set_xlabel("gradient loss")
     axes.set_ylabel("forward impact")
     axes.legend(loc="best")
+    if title:
+        axes.set_title(title, fontsize=10)
     figure.tight_layout()
     return figure
-
-
-def save_figure(figure: Figure, path: Path) -> Path:
-    """Write ``figure`` as a PNG, atomically."""
-    with atomic_path(path) as tmp:
-        figure.savefig(tmp, format="png")
-    return path
