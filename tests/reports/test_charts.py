@@ -115,6 +115,59 @@ def test_iteration_plot(tmp_path):
     check_png(save_png(figure, tmp_path / "iterations.png"), (900, 560))
 
 
+def text_boxes(figure, texts):
+    renderer = figure.canvas.get_renderer()
+    return [text.get_window_extent(renderer) for text in texts]
+
+
+def test_iteration_plot_value_labels_never_overlap():
+    # close values (92.00 over 91.11), equal values, crossing lines
+    rows = [
+        IterationRow(0, 21, 4, 84.0, 91.48),
+        IterationRow(1, 23, 2, 92.0, 91.11),
+        IterationRow(2, 23, 2, 91.0, 91.11),
+        IterationRow(3, 23, 2, 91.11, 91.11),
+        IterationRow(4, 23, 2, 100.0, 99.9),
+    ]
+    figure = accuracy_over_iterations(rows, "9", "t")
+    ax = figure.axes[0]
+    texts = ax.texts
+    assert len(texts) == 2 * len(rows)
+    boxes = text_boxes(figure, texts)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    inside = ax.get_window_extent()
+    for text, box in zip(texts, boxes, strict=True):
+        point_y = ax.transData.transform(text.xy)[1]
+        assert box.y0 > point_y or box.y1 < point_y  # beside its point, not across it
+        assert inside.y0 <= box.y0 and box.y1 <= inside.y1  # inside the axes, also at 100 %
+    at = {(text.xy[0], text.get_text()): box for text, box in zip(texts, boxes, strict=True)}
+    assert at[(1, "92.00")].y0 > at[(1, "91.11")].y1  # the higher value's label on top
+    assert all(0 <= tick <= 100 for tick in ax.get_yticks())
+
+
+@pytest.mark.parametrize("names", [None, BDD_NAMES], ids=["digits", "bdd"])
+def test_bubble_chart_legend_sits_under_the_axes(names):
+    rng = np.random.default_rng(1)
+    true = rng.integers(0, 13 if names else 10, 500)
+    predicted = np.where(rng.random(500) < 0.8, true, rng.integers(0, 13 if names else 10, 500))
+    figure = bubble_chart(confusion_matrix(true, predicted, 13), names, "a\nb\nc")
+    ax, legend = figure.axes[0], figure.legends[0]
+    renderer = figure.canvas.get_renderer()
+    frame = ax.get_tightbbox(renderer)  # the axes with its tick labels and axis labels
+    below = legend.get_window_extent(renderer)
+    title = figure.get_suptitle()
+    assert title == "a\nb\nc"
+    title_box = figure._suptitle.get_window_extent(renderer)
+    assert 0 < frame.y0 - below.y1 < 40  # no empty band between the chart and the legend
+    assert 0 < title_box.y0 - frame.y1 < 40
+    assert below.y0 >= 0 and frame.x0 >= 0 and frame.x1 <= figure.bbox.width
+    box = ax.get_window_extent(renderer)
+    assert box.width == pytest.approx(box.height)
+    assert box.height > 0.6 * figure.bbox.height  # the chart fills the figure
+
+
 def test_charts_leave_pyplot_alone(bdd_scores):
     import matplotlib.pyplot as plt
 
