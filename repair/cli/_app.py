@@ -163,6 +163,8 @@ class RepairTyper(typer.Typer):
         kwargs.setdefault("add_completion", False)
         kwargs.setdefault("pretty_exceptions_enable", False)
         kwargs.setdefault("no_args_is_help", True)
+        # Help texts are plain: "[default: ...]" must print as written, not be read as markup.
+        kwargs.setdefault("rich_markup_mode", None)
         super().__init__(**kwargs)
 
     def command(self, *args: Any, **kwargs: Any) -> Any:
