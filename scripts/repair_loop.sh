@@ -155,6 +155,9 @@ for ((k = 1; k <= iterations; k++)); do
     chunk=$chunks_dir/$((k - 1))
     work=$output_dir/$k
     mkdir -p "$work/data"
+    # A rerun into the same --output_dir: forget what an earlier run's repair of this iteration
+    # wrote (files this script owns), so a skipped iteration cannot show old counts.
+    rm -rf "$work/summary.json" "$work/history.csv" "$work/weights.csv" "$work/repair"
     log=$work/log.txt
     : >"$log"
     cp "$chunk/repair.h5" "$work/data/repair.h5"

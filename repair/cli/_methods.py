@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from repair.cli._app import UsageError, canonical_option
+from repair.cli._options import MAX_SEED
 from repair.cli._plugin_options import describe_plugin_options, option_name, parse_plugin_options
 
 METHOD_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -39,7 +40,11 @@ MethodOutputDir = Annotated[
 ]
 OptionalSeed = Annotated[
     int | None,
-    typer.Option(help="Seed: the same seed, the same repair (default: a fresh seed, recorded)."),
+    typer.Option(
+        min=0,
+        max=MAX_SEED,
+        help="Seed: the same seed, the same repair (default: a fresh seed, recorded).",
+    ),
 ]
 MethodName = Annotated[
     str,

@@ -23,7 +23,10 @@ DataDir = Annotated[
 ]
 OutputDir = Annotated[Path, typer.Option(help="Folder to write into (created if missing).")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Samples per batch.")]
-RandomState = Annotated[int, typer.Option(help="Seed: the same seed gives the same result.")]
+MAX_SEED = 2**32 - 1  # numpy's legacy seeding, which Keras uses, takes no more
+RandomState = Annotated[
+    int, typer.Option(min=0, max=MAX_SEED, help="Seed: the same seed gives the same result.")
+]
 JsonOutput = Annotated[
     bool, typer.Option("--json", help="Print one JSON object instead of tables.")
 ]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from repair.cli._app import UsageError
 from repair.cli._options import BatchSize, DataDir, OutputDir, RandomState
 
 
@@ -22,6 +23,8 @@ def train_command(
     random_state: RandomState = 0,
 ) -> None:
     """Train a model on DATA_DIR/train.h5 (validating on val.h5 if present); save model.keras."""
+    if learning_rate <= 0:
+        raise UsageError(f"--learning_rate must be above 0; got {learning_rate}")
     from repair import registry
     from repair.core.data import inspect_split
     from repair.core.training import seed_everything, train_model

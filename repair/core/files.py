@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,8 +12,11 @@ from typing import Any
 
 
 def temporary_sibling(target: Path) -> Path:
-    """A hidden path beside ``target`` with the same suffix (Keras checks ``.keras``)."""
-    return target.with_name(f".{target.stem}.tmp-{os.getpid()}{target.suffix}")
+    """A hidden path beside ``target`` with the same suffix (Keras checks ``.keras``), unique
+    per call, so that threads writing files of the same name never share one."""
+    return target.with_name(
+        f".{target.stem}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}{target.suffix}"
+    )
 
 
 @contextmanager

@@ -70,8 +70,8 @@ def read_results(path: str | Path) -> list[LabelScore]:
         entries = json.loads(where.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DataFormatError(f"not a JSON results file: {where} ({error})") from None
-    if not isinstance(entries, list):
-        raise DataFormatError(f"results must be a JSON array of pairs; file: {where}")
+    if not isinstance(entries, list) or not entries:
+        raise DataFormatError(f"results must be a non-empty JSON array of pairs; file: {where}")
     return sorted((_entry_to_score(e, where) for e in entries), key=lambda s: s.label)
 
 

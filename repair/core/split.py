@@ -25,7 +25,6 @@ POSITIVE = "positive"
 NEGATIVE = "negative"
 SPLIT_FILE = "repair.h5"
 LABELS_FILE = "labels.json"
-OWNED_FILES = (SPLIT_FILE, LABELS_FILE)
 
 
 @dataclass
@@ -111,23 +110,42 @@ def _write_labels(staging: Path, summary: TargetSummary) -> None:
         )
 
 
-def remove_owned_outputs(folder: Path) -> None:
-    """Delete the files ``target`` writes (repair.h5, labels.json) below ``folder``, then the
-    folders left empty; anything else the user put there stays."""
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path.is_file() and path.name in OWNED_FILES:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
-    if not any(folder.iterdir()):
-        folder.rmdir()
+# The files of the SPEC §4 layout, relative to the data folder; ``*`` is a label index.
+OWNED_PATTERNS = (
+    f"{POSITIVE}/{SPLIT_FILE}",
+    f"{POSITIVE}/{LABELS_FILE}",
+    f"{POSITIVE}/*/{SPLIT_FILE}",
+    f"{NEGATIVE}/{SPLIT_FILE}",
+    f"{NEGATIVE}/{LABELS_FILE}",
+    f"{NEGATIVE}/*/{SPLIT_FILE}",
+    f"{NEGATIVE}/*/{LABELS_FILE}",
+    f"{NEGATIVE}/*/*/{SPLIT_FILE}",
+)
+
+
+def _is_layout_path(relative: Path) -> bool:
+    """Every folder between the data folder and the file is a label index (``negative/3/7``)."""
+    return all(part.isdigit() for part in relative.parts[1:-1])
+
+
+def remove_owned_outputs(data_dir: Path) -> None:
+    """Delete the files an earlier ``target`` wrote (the SPEC §4 layout only), then the layout's
+    folders left empty. Anything else, even a ``repair.h5`` deeper down (say chunks from
+    ``utils split_dataset``) or an optimize run's outputs, stays."""
+    for pattern in OWNED_PATTERNS:
+        for path in data_dir.glob(pattern):
+            if path.is_file() and _is_layout_path(path.relative_to(data_dir)):
+                path.unlink()
+    for pattern in (f"{NEGATIVE}/*/*", f"{NEGATIVE}/*", f"{POSITIVE}/*", POSITIVE, NEGATIVE):
+        for folder in data_dir.glob(pattern):
+            relative = folder.relative_to(data_dir)
+            in_layout = all(part.isdigit() for part in relative.parts[1:])
+            if in_layout and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
 
 def _commit(staging: Path, output_dir: Path) -> None:
-    for group in (POSITIVE, NEGATIVE):
-        remove_owned_outputs(output_dir / group)
+    remove_owned_outputs(output_dir)
     for path in sorted(staging.rglob("*")):
         if path.is_file():
             target = output_dir / path.relative_to(staging)

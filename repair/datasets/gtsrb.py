@@ -26,6 +26,7 @@ from repair.datasets.preprocess import (
     centre_square,
     check_image_size,
     check_subset,
+    check_workers,
     parallel_map,
     to_array,
 )
@@ -101,6 +102,7 @@ class GtsrbOptions:
     def __post_init__(self) -> None:
         check_subset(self.subset)
         check_image_size(self.image_size)
+        check_workers(self.workers)
 
 
 @dataclass(frozen=True)
@@ -198,9 +200,12 @@ def load_sign(sample: Sample, size: int, equalize: bool, roi: bool) -> np.ndarra
 
 
 def track_of(sample: Sample) -> str:
-    """``train/<class>_<track>`` for a training image (``<track>_<frame>.ppm`` holds 30 photos
-    of one physical sign: keep a track together to avoid leaking it across splits), ``test``
-    for a test image (the test set has no tracks)."""
+    """``train/<class>_<track>`` for a training image (``<track>_<frame>.ppm``: the 30 photos of
+    one physical sign share a track), ``test`` for a test image (the test set has no tracks).
+
+    ``prepare`` shuffles single images, as the reference does, so a track's photos can land in
+    several splits; the track in ``attribute_ids`` lets a user see or filter that leak.
+    """
     if sample.part != "train":
         return sample.part
     return f"train/{sample.path.parent.name}_{sample.path.stem.split('_', 1)[0]}"

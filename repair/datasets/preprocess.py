@@ -29,6 +29,11 @@ def check_image_size(image_size: int) -> None:
         raise ConfigError(f"--image_size must be a positive integer; got {image_size}")
 
 
+def check_workers(workers: int) -> None:
+    if workers < 0:
+        raise ConfigError(f"--workers must be 0 (one per core) or more; got {workers}")
+
+
 def check_subset(subset: str) -> None:
     if subset not in SUBSETS:
         raise ConfigError(f"--subset must be one of {', '.join(SUBSETS)}; got {subset!r}")

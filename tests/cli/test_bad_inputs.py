@@ -127,3 +127,32 @@ def test_target_with_no_positive_is_an_error_and_keeps_old_outputs(
     assert (digits_workdir / "positive" / "repair.h5").read_text() == "from an earlier run"
     assert not (digits_workdir / "negative").exists()
     shutil.rmtree(digits_workdir / "positive")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["prepare", "digits", "--random_state=-1"], "--random-state"),
+        (["prepare", "gtsrb", "--input_dir=.", "--workers=-1"], "--workers must be 0"),
+        (["train", "--data_dir=.", "--learning_rate=0"], "--learning_rate must be above 0"),
+    ],
+)
+def test_bad_values_are_usage_errors_before_any_work(
+    args: list[str], fragment: str, tmp_path: Path
+) -> None:
+    result = run_repair([*args, f"--output_dir={tmp_path / 'out'}"])
+    _assert_one_error_line(result, 2, fragment)
+    assert not (tmp_path / "out").exists()
+
+
+def test_empty_results_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "results.json").write_text("[]")
+    result = run_repair(
+        [
+            "utils",
+            "overlay_radar_charts",
+            f"--input_dirs={tmp_path},{tmp_path}",
+            f"--output_dir={tmp_path}",
+        ]
+    )
+    _assert_one_error_line(result, 1, "non-empty JSON array")

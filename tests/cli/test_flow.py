@@ -86,6 +86,9 @@ def test_target_splits_the_repair_set_into_positives_and_negatives(
     (stale / "repair.h5").write_text("left by an earlier run")
     mine = digits_workdir / "negative" / "my_notes.txt"
     mine.write_text("the user's own file")
+    chunk = digits_workdir / "negative" / "1" / "repairsets" / "0" / "repair.h5"
+    chunk.parent.mkdir(parents=True)
+    chunk.write_text("made by utils split_dataset, not by target")
     result = run_ok(
         ["target", "--model_dir", digits_model_dir, "--data_dir", digits_workdir, "--json"]
     )
@@ -112,6 +115,7 @@ def test_target_splits_the_repair_set_into_positives_and_negatives(
             folder / "repair.h5"
         )
     assert not stale.exists() and mine.read_text() == "the user's own file"
+    assert chunk.read_text() == "made by utils split_dataset, not by target"
     assert not list(digits_workdir.glob(".target-staging-*"))
 
 

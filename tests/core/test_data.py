@@ -105,3 +105,11 @@ def test_writer_rejects_images_of_another_shape(tmp_path: Path) -> None:
         with SplitWriter(tmp_path / "s.h5", (4, 4, 3), 2) as writer:
             writer.append(np.zeros((1, 5, 5, 3)), [0])
     assert not (tmp_path / "s.h5").exists()
+
+
+def test_temporary_names_are_unique_per_write(tmp_path: Path) -> None:
+    from repair.core.files import temporary_sibling
+
+    target = tmp_path / "001.jpg"
+    assert temporary_sibling(target) != temporary_sibling(target)
+    assert temporary_sibling(target).suffix == ".jpg"

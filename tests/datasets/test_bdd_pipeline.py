@@ -279,3 +279,20 @@ def test_the_tutorial_commands_run_verbatim(
     assert counts["train"] + counts["val"] + counts["test"] == len(val_subset["images"])
     assert counts["repair"] == len(list((data / "images/train").glob("*.jpg")))
     assert EDGE_OBJECTS["wide"][0] in kept
+
+
+def test_subset_refuses_the_same_file_name_in_two_categories(tmp_path: Path) -> None:
+    for category in ("car", "bus"):
+        (tmp_path / "cats" / category).mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(tmp_path / "cats" / category / "001.jpg")
+    result = run_repair(
+        [
+            "create_image_subset",
+            f"--category_dir={tmp_path / 'cats'}",
+            f"--output_dir={tmp_path / 'out'}",
+            "--num=10",
+        ]
+    )
+    assert result.exit_code == 1
+    assert "'001.jpg' is in both" in result.stderr
+    assert not (tmp_path / "out" / "image_info.json").exists()

@@ -20,8 +20,8 @@ from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.category_dir import INFO_FILE
 from repair.datasets.bdd.subset import category_files
-from repair.datasets.preprocess import check_image_size, parallel_map, to_array
-from repair.errors import ConfigError, DataFormatError
+from repair.datasets.preprocess import check_image_size, check_workers, parallel_map, to_array
+from repair.errors import DataFormatError
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,7 @@ class BddObjectsOptions:
 
     def __post_init__(self) -> None:
         check_image_size(self.image_size)
-        if self.workers < 0:
-            raise ConfigError(f"--workers must be 0 or more; got {self.workers}")
+        check_workers(self.workers)
 
 
 def load_crop(path: Path, size: int, equalize: bool) -> np.ndarray:

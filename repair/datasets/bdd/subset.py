@@ -66,6 +66,17 @@ def check_excluded(excluded: Sequence[str], present: Sequence[str]) -> None:
         )
 
 
+def check_unique_names(chosen: Sequence[tuple[str, str]]) -> None:
+    """The output folder is flat: two categories holding the same file name would collide."""
+    labels: dict[str, str] = {}
+    for label, name in chosen:
+        if labels.setdefault(name, label) != label:
+            raise DataFormatError(
+                f"'{name}' is in both {labels[name]}/ and {label}/ of the category folder; "
+                "the flat output folder needs unique file names"
+            )
+
+
 def choose(
     files: Mapping[str, Sequence[str]], counts: Mapping[str, int], seed: int | None
 ) -> list[tuple[str, str]]:
@@ -139,6 +150,7 @@ def create_image_subset(
         raise ConfigError("--excluded_labels leaves no category to sample")
     counts = sample_counts({name: len(names) for name, names in kept.items()}, num, category_min)
     chosen = choose(kept, counts, random_state)
+    check_unique_names(chosen)
     frames = _frame_names(category_dir, {name for _, name in chosen})
     output_dir.mkdir(parents=True, exist_ok=True)
     with tqdm(total=len(chosen), desc="copy", unit="img", leave=False) as bar:
