@@ -8,7 +8,7 @@ import pytest
 from repair.errors import ConfigError
 from repair.methods.arachne import pso
 from repair.methods.arachne.config import LocalizeConfig, OptimizeConfig
-from repair.methods.arachne.fitness import Scores
+from repair.methods.arachne.scores import Scores
 
 
 def sphere(positions: np.ndarray) -> Scores:

@@ -15,13 +15,12 @@ cached logits plus a sparse correction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError
 from repair.methods.arachne.activations import LayerCache
+from repair.methods.arachne.scores import Scores, fitness_formula
 
 MAX_ELEMENTS = 1 << 24  # floats per intermediate tensor (64 MiB): inputs are chunked to fit
 
@@ -36,22 +35,6 @@ def device_name(device: str) -> str:
             raise ConfigError("--device gpu: TensorFlow sees no GPU on this machine")
         return gpus[0].name
     raise ConfigError(f"--device must be auto, cpu or gpu; got {device!r}")
-
-
-@dataclass(frozen=True)
-class Scores:
-    """Per particle: fitness (P,) float64, patched (P,) and intact (P,) int64 counts."""
-
-    fitness: np.ndarray
-    patched: np.ndarray
-    intact: np.ndarray
-
-
-def fitness_formula(
-    patched: np.ndarray, loss_neg: np.ndarray, intact: np.ndarray, loss_pos: np.ndarray
-) -> np.ndarray:
-    """Eq. 1 of the paper, elementwise over particles."""
-    return (patched + 1.0) / (loss_neg + 1.0) + (intact + 1.0) / (loss_pos + 1.0)
 
 
 class _Site:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from repair.methods.arachne.fitness import Scores
+from repair.methods.arachne.scores import Scores
 
 VELOCITY_BOUND_FACTOR = 5.0  # Eq. 6: V_b = (W_b / 5, 5 W_b)
 
