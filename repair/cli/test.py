@@ -18,14 +18,10 @@ def test_command(
     json_output: JsonOutput = False,
 ) -> None:
     """Print the accuracy of the model on DATA_DIR/TARGET_DATA and a per-label table."""
-    from repair.core.data import SplitReader
-    from repair.core.model import load_model, predict_split
+    from repair.core.model import predict_file
     from repair.core.results import format_label_table, label_scores, overall_accuracy
 
-    model = load_model(model_dir)
-    with SplitReader(data_dir / target_data) as reader:
-        predictions = predict_split(model, reader, batch_size)
-        info = reader.info
+    info, predictions = predict_file(model_dir, data_dir / target_data, batch_size)
     scores = label_scores(
         predictions.true, predictions.predicted, info.num_classes, info.class_names
     )

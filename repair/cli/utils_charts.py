@@ -42,16 +42,6 @@ def _check_limits(min_lim: float, max_lim: float) -> None:
         raise UsageError(f"--min_lim must be below --max_lim; got {min_lim:g} and {max_lim:g}")
 
 
-def _predict(model_dir: Path, data_file: Path, batch_size: int):  # noqa: ANN202 (lazy types)
-    """(SplitInfo, Predictions) of the model on a split file."""
-    from repair.core.data import SplitReader
-    from repair.core.model import load_model, predict_split
-
-    model = load_model(model_dir)
-    with SplitReader(data_file) as reader:
-        return reader.info, predict_split(model, reader, batch_size)
-
-
 def draw_radar_chart_command(
     model_dir: ModelDir,
     data_dir: ChartDataDir,
@@ -66,12 +56,13 @@ def draw_radar_chart_command(
     """Test the model per label; write results.json and a radar chart of the accuracies."""
     _check_limits(min_lim, max_lim)
     from repair.core.label_results import RESULTS_FILE, write_results
+    from repair.core.model import predict_file
     from repair.core.results import format_label_table, label_scores, overall_accuracy
     from repair.reports._figure import save_png
     from repair.reports.radar import radar_chart, radar_title
 
     data_file = data_dir / target_data
-    info, predictions = _predict(model_dir, data_file, batch_size)
+    info, predictions = predict_file(model_dir, data_file, batch_size)
     scores = label_scores(
         predictions.true, predictions.predicted, info.num_classes, info.class_names
     )
@@ -157,13 +148,14 @@ def draw_bubble_chart_command(
     batch_size: BatchSize = 256,
 ) -> None:
     """Draw the confusion matrix as bubbles: true vs predicted label, normalised per true label."""
+    from repair.core.model import predict_file
     from repair.core.results import confusion_matrix
     from repair.reports._figure import save_png
     from repair.reports.bubble import bubble_chart
     from repair.reports.radar import radar_title
 
     data_file = data_dir / target_data
-    info, predictions = _predict(model_dir, data_file, batch_size)
+    info, predictions = predict_file(model_dir, data_file, batch_size)
     counts = confusion_matrix(predictions.true, predictions.predicted, info.num_classes)
     title = radar_title(str(model_dir), str(data_file), "Predicted vs true label")
     chart = save_png(

@@ -111,3 +111,12 @@ def predict_split(
         empty = np.zeros(0, dtype=np.int64)
         return Predictions(empty, empty)
     return Predictions(np.concatenate(true), np.concatenate(predicted).astype(np.int64))
+
+
+def predict_file(
+    model_dir: str | Path, path: str | Path, batch_size: int = 256, desc: str = "predict"
+) -> tuple[SplitInfo, Predictions]:
+    """Load the model at ``model_dir`` and predict every sample of the split file ``path``."""
+    model = load_model(model_dir)
+    with SplitReader(path) as reader:
+        return reader.info, predict_split(model, reader, batch_size, desc)

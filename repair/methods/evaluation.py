@@ -48,11 +48,9 @@ class HeldOutBaseline:
 
 
 def _predictions(model_dir: Path, test_data: Path, batch_size: int) -> tuple[np.ndarray, ...]:
-    from repair.core.data import SplitReader
-    from repair.core.model import load_model, predict_split
+    from repair.core.model import predict_file
 
-    with SplitReader(test_data) as reader:
-        predictions = predict_split(load_model(model_dir), reader, batch_size, "test")
+    _, predictions = predict_file(model_dir, test_data, batch_size, "test")
     return predictions.true, predictions.correct
 
 
