@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,3 +49,10 @@ def write_text_atomic(target: str | Path, text: str) -> Path:
 def write_json_atomic(target: str | Path, obj: Any) -> Path:
     """Write ``obj`` as indented JSON to ``target`` atomically and return the path."""
     return write_text_atomic(target, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV text with ``\n`` line ends (write it with :func:`write_text_atomic`)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()

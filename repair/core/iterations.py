@@ -8,12 +8,11 @@ also says how many of the chunk's negatives it patched and how many positives it
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
+from repair.core.files import csv_text
 from repair.core.label_results import RESULTS_FILE, find_label, overall_of, read_results
 from repair.errors import DataFormatError, InputNotFoundError
 
@@ -103,11 +102,8 @@ def header(name: str) -> list[str]:
 def rows_to_csv(name: str, rows: list[IterationRow]) -> str:
     """CSV with a header; accuracies in percent, unrounded so scripts lose nothing; the repair
     counts are empty where an iteration did not repair."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header(name))
-    writer.writerows(["" if v is None else v for v in astuple(row)] for row in rows)
-    return out.getvalue()
+    cells = (["" if v is None else v for v in astuple(row)] for row in rows)
+    return csv_text([header(name), *cells])
 
 
 def _markdown_cells(row: IterationRow) -> list[str]:

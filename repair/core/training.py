@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 from repair.core.data import SplitReader, to_one_hot
-from repair.core.files import write_text_atomic
+from repair.core.files import csv_text, write_text_atomic
 from repair.core.model import check_model_matches, save_model
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError
@@ -96,13 +94,9 @@ class TrainingResult:
 def history_csv(history: dict[str, list[float]]) -> str:
     """Keras' per-epoch history as CSV text: epoch, then one column per metric."""
     metrics = sorted(history)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["epoch", *metrics])
     epochs = len(next(iter(history.values()), []))
-    for epoch in range(epochs):
-        writer.writerow([epoch + 1, *(f"{history[m][epoch]:.6f}" for m in metrics)])
-    return out.getvalue()
+    rows = [[epoch + 1, *(f"{history[m][epoch]:.6f}" for m in metrics)] for epoch in range(epochs)]
+    return csv_text([["epoch", *metrics], *rows])
 
 
 def train_model(

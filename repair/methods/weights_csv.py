@@ -8,24 +8,17 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from repair.core.files import write_text_atomic
+from repair.core.files import csv_text, write_text_atomic
 from repair.errors import DataFormatError, InputNotFoundError
 
 WEIGHTS_FILENAME = "weights.csv"
 HISTORY_FILENAME = "history.csv"
 HISTORY_HEADER = ("iteration", "best_fitness", "patched", "intact")
-
-
-def _csv_text(rows: Sequence[Sequence[object]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
 
 
 def _number(value: float) -> str:
@@ -36,7 +29,7 @@ def _number(value: float) -> str:
 def write_localized(path: Path, locations: np.ndarray, values: np.ndarray) -> Path:
     """Rows ``layer,i,j,value``; locations (M, 3) int, values (M,) the current weights."""
     rows = [(*map(int, loc), _number(v)) for loc, v in zip(locations, values, strict=True)]
-    return write_text_atomic(path, _csv_text(rows))
+    return write_text_atomic(path, csv_text(rows))
 
 
 def write_repaired(
@@ -47,7 +40,7 @@ def write_repaired(
         (*map(int, loc), _number(a), _number(b))
         for loc, a, b in zip(locations, original, repaired, strict=True)
     ]
-    return write_text_atomic(path, _csv_text(rows))
+    return write_text_atomic(path, csv_text(rows))
 
 
 def read_locations(path: Path) -> np.ndarray:
@@ -77,4 +70,4 @@ def read_locations(path: Path) -> np.ndarray:
 def write_history(path: Path, rows: Sequence[tuple[int, float, int, int]]) -> Path:
     """One row per iteration: iteration, best fitness, patched negatives, intact positives."""
     lines = [HISTORY_HEADER, *((t, repr(float(f)), int(p), int(k)) for t, f, p, k in rows)]
-    return write_text_atomic(path, _csv_text(lines))
+    return write_text_atomic(path, csv_text(lines))
