@@ -6,6 +6,7 @@ through the same entry-point groups a third-party package uses, so both take one
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -14,6 +15,12 @@ from repair.errors import PluginNotFoundError
 DATASETS = "repair.datasets"
 MODELS = "repair.models"
 METHODS = "repair.methods"
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """The options class of a plugin (or of one of its steps) that has no options of its own."""
+
 
 _KIND = {DATASETS: "dataset", MODELS: "model", METHODS: "repair method"}
 

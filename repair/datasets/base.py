@@ -14,10 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class NoOptions:
-    """For datasets with no options of their own."""
+from repair.registry import NoOptions
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from repair.registry import NoOptions
+
 if TYPE_CHECKING:
     from repair.core.data import SplitReader
     from repair.core.tf import keras
-
-DEVICES = ("auto", "cpu", "gpu")
-
-
-@dataclass(frozen=True)
-class NoOptions:
-    """For a step that has no options of its own."""
 
 
 @dataclass(frozen=True)
