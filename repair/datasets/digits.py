@@ -12,7 +12,7 @@ from functools import cached_property
 import numpy as np
 
 from repair.datasets.base import DatasetPlugin, SampleIndex
-from repair.errors import ConfigError
+from repair.datasets.preprocess import check_image_size
 
 NATIVE_SIZE = 8
 MAX_PIXEL = 16.0
@@ -24,8 +24,7 @@ class DigitsOptions:
     rgb: bool = field(default=False, metadata={"help": "Repeat the grey channel three times."})
 
     def __post_init__(self) -> None:
-        if self.image_size < 1:
-            raise ConfigError(f"--image_size must be a positive integer; got {self.image_size}")
+        check_image_size(self.image_size)
 
 
 def resize_images(images: np.ndarray, size: int) -> np.ndarray:

@@ -19,7 +19,6 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.datasets.preprocess import (
@@ -27,6 +26,7 @@ from repair.datasets.preprocess import (
     check_image_size,
     check_subset,
     check_workers,
+    open_rgb,
     parallel_map,
     to_array,
 )
@@ -186,13 +186,7 @@ def official_test_samples(root: Path) -> list[Sample]:
 
 def load_sign(sample: Sample, size: int, equalize: bool, roi: bool) -> np.ndarray:
     """One image as (size, size, 3) float32 in [0, 1]."""
-    try:
-        with Image.open(sample.path) as opened:
-            image = opened.convert("RGB")
-    except FileNotFoundError:
-        raise InputNotFoundError(f"missing image {sample.path} listed in its CSV") from None
-    except (UnidentifiedImageError, OSError) as error:
-        raise DataFormatError(f"cannot read image {sample.path}: {error}") from None
+    image = open_rgb(sample.path, context=" listed in its CSV")
     if roi:
         x1, y1, x2, y2 = sample.roi
         image = image.crop((x1, y1, x2 + 1, y2 + 1))  # GTSRB's Roi.X2/Y2 are inclusive

@@ -11,12 +11,13 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from repair.errors import ConfigError
+from repair.errors import ConfigError, DataFormatError, InputNotFoundError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,6 +38,25 @@ def check_workers(workers: int) -> None:
 def check_subset(subset: str) -> None:
     if subset not in SUBSETS:
         raise ConfigError(f"--subset must be one of {', '.join(SUBSETS)}; got {subset!r}")
+
+
+def open_rgb(path: Path, draft_side: int | None = None, context: str = "") -> Image.Image:
+    """Decode the image file ``path`` as RGB.
+
+    ``draft_side`` lets a JPEG decode at 1/2, 1/4 or 1/8 scale, no smaller than that side: far
+    less work for large images that are resized down anyway. A missing file is an
+    InputNotFoundError (``context`` says where it was listed), an unreadable one a
+    DataFormatError, each naming the file.
+    """
+    try:
+        with Image.open(path) as opened:
+            if draft_side is not None:
+                opened.draft("RGB", (draft_side, draft_side))
+            return opened.convert("RGB")
+    except FileNotFoundError:
+        raise InputNotFoundError(f"missing image {path}{context}") from None
+    except (UnidentifiedImageError, OSError) as error:
+        raise DataFormatError(f"cannot read image {path}: {error}") from None
 
 
 def equalize_value(image: Image.Image) -> Image.Image:

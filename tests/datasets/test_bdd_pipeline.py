@@ -296,3 +296,38 @@ def test_subset_refuses_the_same_file_name_in_two_categories(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "'001.jpg' is in both" in result.stderr
     assert not (tmp_path / "out" / "image_info.json").exists()
+
+
+def test_prepare_names_a_corrupt_or_missing_crop(tmp_path: Path) -> None:
+    (tmp_path / "cats" / "car").mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(tmp_path / "cats" / "car" / "1_a.jpg")
+    (tmp_path / "cats" / "car" / "2_a.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    result = run_repair(
+        [
+            "prepare",
+            "bdd-objects",
+            f"--input_dir={tmp_path / 'cats'}",
+            f"--output_dir={tmp_path / 'out'}",
+            "--data_ratio=1,0,0,0",
+        ]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: cannot read image ")
+    assert "2_a.jpg" in result.stderr and not (tmp_path / "out" / "train.h5").exists()
+
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "image_info.json").write_text(
+        json.dumps({"images": [{"name": "9_b.jpg", "label": "car"}]})
+    )
+    result = run_repair(
+        [
+            "prepare",
+            "bdd-objects",
+            f"--input_dir={flat}",
+            "--single_dir=True",
+            f"--output_dir={tmp_path / 'out'}",
+            "--data_ratio=1,0,0,0",
+        ]
+    )
+    assert result.exit_code == 1 and "error: missing image" in result.stderr

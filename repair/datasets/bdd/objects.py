@@ -14,13 +14,18 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.category_dir import INFO_FILE
 from repair.datasets.bdd.subset import category_files
-from repair.datasets.preprocess import check_image_size, check_workers, parallel_map, to_array
+from repair.datasets.preprocess import (
+    check_image_size,
+    check_workers,
+    open_rgb,
+    parallel_map,
+    to_array,
+)
 from repair.errors import DataFormatError
 
 
@@ -42,16 +47,9 @@ class BddObjectsOptions:
 
 
 def load_crop(path: Path, size: int, equalize: bool) -> np.ndarray:
-    """One crop as (size, size, 3) float32 in [0, 1]."""
-    try:
-        with Image.open(path) as opened:
-            # JPEG can decode at 1/2, 1/4 or 1/8 scale (no smaller than asked): far less work
-            # for large crops, and the LANCZOS resize after it still anti-aliases the rest.
-            opened.draft("RGB", (2 * size, 2 * size))
-            image = opened.convert("RGB")
-    except (UnidentifiedImageError, OSError) as error:
-        raise DataFormatError(f"cannot read image {path}: {error}") from None
-    return to_array(image, size, equalize)
+    """One crop as (size, size, 3) float32 in [0, 1]; the LANCZOS resize after the JPEG's
+    reduced-scale decoding still anti-aliases."""
+    return to_array(open_rgb(path, draft_side=2 * size), size, equalize)
 
 
 def frame_of(crop_name: str) -> str:
