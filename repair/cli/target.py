@@ -18,19 +18,16 @@ def target_command(
     json_output: JsonOutput = False,
 ) -> None:
     """Write DATA_DIR/positive (correctly classified) and DATA_DIR/negative (misclassified)."""
-    from repair.core.data import inspect_split
     from repair.core.model import load_model
     from repair.core.split import split_positive_negative
 
     model = load_model(model_dir)
-    source = data_dir / target_data
-    info = inspect_split(source)
-    summary = split_positive_negative(model, source, data_dir, batch_size)
+    summary = split_positive_negative(model, data_dir / target_data, data_dir, batch_size)
     labels = sorted(set(summary.positives) | set(summary.negatives))
     rows = [
         {
             "label": label,
-            "name": info.class_name(label),
+            "name": summary.info.class_name(label),
             "positive": summary.positives.get(label, 0),
             "negative": summary.negative_count(label),
         }

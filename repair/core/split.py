@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from repair.core.data import Batch, SplitReader, SplitWriter
+from repair.core.data import Batch, SplitInfo, SplitReader, SplitWriter
 from repair.core.files import write_json_atomic
 from repair.core.model import check_model_matches, predict_scores
 from repair.core.tf import keras
@@ -31,9 +31,11 @@ LABELS_FILE = "labels.json"
 class TargetSummary:
     """Counts of what ``split_positive_negative`` wrote.
 
-    positives: true label -> count; negatives: true label -> predicted label -> count.
+    info: the source split's header; positives: true label -> count; negatives: true label ->
+    predicted label -> count.
     """
 
+    info: SplitInfo | None = None
     total: int = 0
     positives: Counter = field(default_factory=Counter)
     negatives: dict[int, Counter] = field(default_factory=dict)
@@ -161,6 +163,7 @@ def split_positive_negative(
     staging = output_dir / f".target-staging-{os.getpid()}"
     with SplitReader(source) as reader:
         check_model_matches(model, reader.info)
+        summary.info = reader.info
         writers = _GroupWriters(staging, reader)
         try:
             with tqdm(total=len(reader), desc="target", unit="img", leave=False) as bar:
