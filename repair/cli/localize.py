@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 
 from repair.cli._app import command_with_help
-from repair.cli._methods import METHOD_CONTEXT, MethodName, MethodOutputDir, TargetDataDir
+from repair.cli._methods import (
+    METHOD_CONTEXT,
+    MethodName,
+    MethodOutputDir,
+    OptionalPositiveInputsDir,
+    TargetDataDir,
+)
 from repair.cli._options import BatchSize, ModelDir
 
 
@@ -22,6 +28,7 @@ def localize_command(
     method: MethodName = "Arachne",
     output_dir: MethodOutputDir = None,
     batch_size: BatchSize = 32,
+    positive_inputs_dir: OptionalPositiveInputsDir = None,
 ) -> None:
     """Localize the faults behind the negative inputs; Arachne writes weights.csv.
 
@@ -32,7 +39,9 @@ def localize_command(
     (options,) = method_options(method, ctx.args, ["localize"])
     from repair.methods.runner import run_localize
 
-    result = run_localize(method, model_dir, target_data_dir, output_dir, options, batch_size)
+    result = run_localize(
+        method, model_dir, target_data_dir, output_dir, options, batch_size, positive_inputs_dir
+    )
     print(result.message)
     for path in result.files:
         print(f"wrote {path}")

@@ -106,7 +106,10 @@ def evaluate_method(
     runs = []
     for run in range(num_runs):
         run_dir = Path(output_dir) / f"run_{run}"
-        run_localize(method, model_dir, target_data_dir, run_dir, localize_options, batch_size)
+        run_localize(
+            method, model_dir, target_data_dir, run_dir, localize_options, batch_size,
+            positive_inputs_dir, random_state + run,
+        )  # fmt: skip
         summary = run_optimize(
             method, model_dir, target_data_dir, positive_inputs_dir, run_dir,
             optimize_options, batch_size, random_state + run, device,

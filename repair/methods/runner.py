@@ -93,10 +93,17 @@ def run_localize(
     output_dir: Path | None = None,
     options: Any = None,
     batch_size: int = 32,
+    positive_inputs_dir: Path | None = None,
+    seed: int = 0,
 ) -> LocalizeResult:
-    """Localize with ``method``; its files go to ``output_dir`` (default: target_data_dir)."""
+    """Localize with ``method``; its files go to ``output_dir`` (default: target_data_dir).
+
+    ``positive_inputs_dir``: positives for a method that localizes against them too (Arachne's
+    bidirectional localizer); ``seed``: for a method that samples them."""
     method_class = load_method(method)
-    with repair_task(model_dir, target_data_dir, output_dir, batch_size=batch_size) as task:
+    with repair_task(
+        model_dir, target_data_dir, output_dir, positive_inputs_dir, batch_size, seed
+    ) as task:
         return method_class().localize(task, make_options(method_class, options, "localize"))
 
 

@@ -26,32 +26,55 @@ class Arachne(RepairMethod):
     optimize_options = OptimizeConfig
 
     def localize(self, task: RepairTask, options: LocalizeConfig) -> LocalizeResult:
-        from repair.methods.arachne import activations, localize, plots
+        from repair.methods.arachne import localize, plots
+        from repair.methods.arachne.search import in_batches
         from repair.methods.weights_csv import write_localized
         from repair.reports import save_png
 
         model = task.model
-        if options.target_layer is None:
-            index = activations.default_target_layer(model)
-        else:
-            index = activations.resolve_layer_index(model, options.target_layer)
-        layer = activations.check_dense(model, index)
+        layers = localize.localized_layers(model, options.resolved_layers)
         num_grad = options.resolved_num_grad(len(task.negatives))
-        found = localize.localize_layer(
-            model, index, task.negatives.batches(task.batch_size), num_grad
-        )
+        bidirectional = options.resolved_localizer == "bidirectional"
+        if bidirectional:
+            positives = localize.stratified_positives(
+                task.positives, task.seed, len(task.negatives)
+            )
+            objectives = {
+                index: localize.bidirectional_objectives(
+                    model,
+                    index,
+                    lambda: task.negatives.batches(task.batch_size),
+                    lambda: in_batches(positives, task.batch_size),
+                )
+                for index in layers
+            }
+            found = localize.choose_weights(model, objectives, num_grad)
+        elif len(layers) == 1:
+            found = localize.localize_layer(
+                model, layers[0], task.negatives.batches(task.batch_size), num_grad
+            )
+        else:
+            objectives = {
+                index: localize.objectives_of_layer(
+                    model, index, task.negatives.batches(task.batch_size)
+                )
+                for index in layers
+            }
+            found = localize.choose_weights(model, objectives, num_grad)
         weights_path = write_localized(
             task.output_dir / WEIGHTS_FILENAME, found.locations, found.values
         )
+        where = localize.describe_layers(model, layers)
         title = (
-            f"{len(found.locations)} weights of layer {index} ({layer.name}) on the Pareto front\n"
+            f"{len(found.locations)} weights of {where} on the Pareto front\n"
             f"of {len(found.candidates)} candidates, {len(task.negatives)} negatives"
         )
         figure = plots.pareto_figure(found.objectives, found.front, title)
         plot_path = save_png(figure, task.output_dir / PARETO_FILENAME)
         message = (
-            f"localized {len(found.locations)} weights of layer {index} ({layer.name}): "
+            f"localized {len(found.locations)} weights of {where}: "
             f"the Pareto front of the top {len(found.candidates)} by gradient loss"
+            + (" (bidirectional)" if bidirectional else "")
         )
         return LocalizeResult(message, (weights_path, plot_path))
 
@@ -72,5 +95,8 @@ class Arachne(RepairMethod):
             "search_negatives": outcome.num_negatives,
             "search_intact": outcome.intact,
             "search_positives": outcome.num_positives,
+            "search": options.resolved_search,
+            "fitness": options.resolved_fitness,
+            "protect_failures": outcome.protect_failures,
         }
         return OptimizeResult(outcome.model, details, files)
