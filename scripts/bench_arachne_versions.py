@@ -1,0 +1,171 @@
+"""Quality of Arachne's versions on an under-trained digits CNN (not a test: prints a table).
+
+Configurations: v1 (the paper's defaults), tosem (bidirectional localizer over every Dense and
+Conv2D layer, DE, the journal's fitness), and v1 with ``--protect=overall>=+0`` checked on
+val.h5. Two protocols, each over ``--seeds`` seeds (mean and sample std):
+
+- weakest label: repair every negative of the label with the lowest test accuracy;
+- journal: the most frequent misclassification (true, predicted) of the repair set, split in
+  two halves by the seed; repair one half, measure how much of the other half is fixed.
+
+Measured on data the repair did not see: test.h5 accuracy (overall and the repaired label)
+before and after; plus repair rate (negatives searched on), break rate (all positives) and the
+held-out half's fix rate for the journal protocol, and the wall time of localize + optimize.
+
+Usage: python scripts/bench_arachne_versions.py [--seeds 5] [--iterations 100] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from repair.core.data import read_split, write_split
+from repair.core.model import load_model, predict_scores, save_model
+from repair.core.split import split_positive_negative
+from repair.core.tf import keras
+from repair.datasets.digits import DigitsDataset, DigitsOptions
+from repair.datasets.packing import pack_dataset
+from repair.methods.arachne.config import LocalizeConfig, OptimizeConfig
+from repair.methods.runner import run_localize, run_optimize
+from repair.models.small_cnn import build_small_cnn
+
+RATIOS = (0.3, 0.1, 0.3, 0.3)  # train, val, test, repair: a weak model, enough test data
+
+
+def configurations(iterations: int, val: Path) -> dict[str, tuple[LocalizeConfig, OptimizeConfig]]:
+    return {
+        "v1": (LocalizeConfig(), OptimizeConfig(num_iterations=iterations)),
+        "tosem": (
+            LocalizeConfig(version="tosem"),
+            OptimizeConfig(version="tosem", num_iterations=iterations),
+        ),
+        "v1 --protect": (
+            LocalizeConfig(),
+            OptimizeConfig(
+                num_iterations=iterations, protect="overall>=+0", validation_data=str(val)
+            ),
+        ),
+    }
+
+
+def prepare(workdir: Path, epochs: int) -> tuple[Path, Path]:
+    data, model_dir = workdir / "data", workdir / "model"
+    pack_dataset(DigitsDataset(None, DigitsOptions()), data, RATIOS, seed=0)
+    keras.utils.set_random_seed(0)
+    train = read_split(data / "train.h5")
+    model = build_small_cnn(train.images.shape[1:], 10)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(train.images, train.labels, epochs=epochs, batch_size=32, verbose=0)
+    save_model(model, model_dir)
+    split_positive_negative(model, data / "repair.h5", data)
+    return data, model_dir
+
+
+def correct(model_dir: Path, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    return np.argmax(predict_scores(load_model(model_dir), images), axis=1) == labels
+
+
+def one_run(name, configs, model_dir, target, data, out, seed, test, label, held_out) -> dict:
+    localize_options, optimize_options = configs[name]
+    started = time.perf_counter()
+    run_localize(
+        "arachne", model_dir, target, out, localize_options,
+        positive_inputs_dir=data / "positive", seed=seed,
+    )  # fmt: skip
+    summary = run_optimize(
+        "arachne", model_dir, target, data / "positive", out, optimize_options, seed=seed
+    )
+    seconds = time.perf_counter() - started
+    before, after = correct(model_dir, *test), correct(out / "repair", *test)
+    of_label = test[1] == label
+    row = {
+        "repair rate": summary["repair_rate"],
+        "break rate": summary["break_rate"],
+        "test overall change": 100.0 * (after.mean() - before.mean()),
+        "test label change": 100.0 * (after[of_label].mean() - before[of_label].mean()),
+        "time s": seconds,
+    }
+    if held_out is not None:
+        row["held-out fixed %"] = 100.0 * correct(out / "repair", *held_out).mean()
+    return row
+
+
+def print_table(title: str, results: dict[str, list[dict]]) -> None:
+    columns = list(next(iter(results.values()))[0])
+    print(f"\n## {title}\n")
+    print("| configuration | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for name, rows in results.items():
+        cells = []
+        for column in columns:
+            values = [row[column] for row in rows]
+            spread = statistics.stdev(values) if len(values) > 1 else 0.0
+            cells.append(f"{statistics.mean(values):.2f} ± {spread:.2f}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=2)
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-versions-"))
+    data, model_dir = prepare(workdir, args.epochs)
+    test_split = read_split(data / "test.h5")
+    test = (test_split.images, test_split.labels)
+    before = correct(model_dir, *test)
+    per_label = [before[test[1] == k].mean() for k in range(10)]
+    print(f"work dir: {workdir}; test accuracy {100 * before.mean():.2f}%, seeds {args.seeds}, "
+          f"{args.iterations} iterations")  # fmt: skip
+    configs = configurations(args.iterations, data / "val.h5")
+
+    present = [k for k in range(10) if (data / "negative" / str(k) / "repair.h5").is_file()]
+    weakest = min(present, key=lambda k: per_label[k])
+    print(f"weakest label: {weakest} (test accuracy {100 * per_label[weakest]:.2f}%)")
+    results: dict[str, list[dict]] = {name: [] for name in configs}
+    for seed in range(args.seeds):
+        for name in configs:
+            out = workdir / "weakest" / name.replace(" ", "") / str(seed)
+            target = data / "negative" / str(weakest)
+            results[name].append(
+                one_run(name, configs, model_dir, target, data, out, seed, test, weakest, None)
+            )
+    print_table(f"weakest label ({weakest}): all its negatives", results)
+
+    negatives = read_split(data / "negative" / "repair.h5")
+    pairs = Counter(
+        zip(
+            negatives.labels.tolist(),
+            np.argmax(predict_scores(load_model(model_dir), negatives.images), axis=1).tolist(),
+            strict=True,
+        )
+    )
+    (true, predicted), count = pairs.most_common(1)[0]
+    pair = read_split(data / "negative" / str(true) / str(predicted) / "repair.h5")
+    print(f"\nmost frequent misclassification: {true} -> {predicted} ({count} inputs)")
+    results = {name: [] for name in configs}
+    for seed in range(args.seeds):
+        order = np.random.default_rng(seed).permutation(len(pair))
+        half, rest = order[: len(order) // 2], order[len(order) // 2 :]
+        target = workdir / "journal" / f"half{seed}"
+        write_split(target / "repair.h5", pair.images[half], pair.labels[half], num_classes=10)
+        held_out = (pair.images[rest], pair.labels[rest])
+        for name in configs:
+            out = workdir / "journal" / name.replace(" ", "") / str(seed)
+            results[name].append(
+                one_run(name, configs, model_dir, target, data, out, seed, test, true, held_out)
+            )
+    print_table(f"journal protocol: half of {true} -> {predicted} repaired", results)
+
+
+if __name__ == "__main__":
+    main()
