@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from repair.app.runner import localize, optimize
 from repair.core.data import read_split, write_split
 from repair.core.model import load_model, predict_scores, save_model
 from repair.core.split import split_positive_negative
@@ -33,7 +34,7 @@ from repair.core.tf import keras
 from repair.datasets.digits import DigitsDataset, DigitsOptions
 from repair.datasets.packing import pack_dataset
 from repair.methods.arachne.config import LocalizeConfig, OptimizeConfig
-from repair.methods.runner import run_localize, run_optimize
+from repair.methods.arachne.method import Arachne
 from repair.models.small_cnn import build_small_cnn
 
 RATIOS = (0.3, 0.1, 0.3, 0.3)  # train, val, test, repair: a weak model, enough test data
@@ -75,13 +76,14 @@ def correct(model_dir: Path, images: np.ndarray, labels: np.ndarray) -> np.ndarr
 def one_run(name, configs, model_dir, target, data, out, seed, test, label, held_out) -> dict:
     localize_options, optimize_options = configs[name]
     started = time.perf_counter()
-    run_localize(
-        "arachne", model_dir, target, out, localize_options,
-        positive_inputs_dir=data / "positive", seed=seed,
+    localize(
+        method=Arachne, model_dir=model_dir, target_data_dir=target, output_dir=out,
+        options=localize_options, positive_inputs_dir=data / "positive", seed=seed,
     )  # fmt: skip
-    summary = run_optimize(
-        "arachne", model_dir, target, data / "positive", out, optimize_options, seed=seed
-    )
+    summary = optimize(
+        method=Arachne, model_dir=model_dir, target_data_dir=target,
+        positive_inputs_dir=data / "positive", output_dir=out, options=optimize_options, seed=seed,
+    )  # fmt: skip
     seconds = time.perf_counter() - started
     before, after = correct(model_dir, *test), correct(out / "repair", *test)
     of_label = test[1] == label

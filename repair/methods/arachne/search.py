@@ -15,6 +15,13 @@ import numpy as np
 from tqdm import tqdm
 
 from repair.core.data import Batch, SplitReader
+from repair.core.run_files import (
+    HISTORY_FILENAME,
+    WEIGHTS_FILENAME,
+    read_locations,
+    write_history,
+    write_repaired,
+)
 from repair.core.tf import keras
 from repair.errors import DataFormatError
 from repair.methods.arachne import activations, de, pso
@@ -34,13 +41,6 @@ from repair.methods.arachne.protect import (
 )
 from repair.methods.arachne.scores import Objective
 from repair.methods.base import RepairTask
-from repair.methods.weights_csv import (
-    HISTORY_FILENAME,
-    WEIGHTS_FILENAME,
-    read_locations,
-    write_history,
-    write_repaired,
-)
 
 
 @dataclass(frozen=True)
