@@ -66,7 +66,9 @@ def repair_task(
             )
         output = Path(output_dir or target_data_dir)
         output.mkdir(parents=True, exist_ok=True)
-        yield RepairTask(model, negatives, output, positives, batch_size, seed, device)
+        yield RepairTask(
+            model, negatives, output, positives, batch_size, seed, device, Path(model_dir)
+        )
 
 
 def make_options(method_class: type, options: Any, step: str) -> Any:

@@ -60,11 +60,12 @@ def _weighted(results: SetResults, weights: np.ndarray | None) -> tuple[np.ndarr
 class Objective:
     """The fitness of particles from their per-input results, other than the plain Eq. 1.
 
-    kind: ``v1`` (Eq. 1), ``normalized`` (each term of Eq. 1 divided by its set's size) or
-    ``tosem`` (sum over positives of the per-input term plus alpha times the same over the
-    negatives, the journal version's fitness); neg_weights, pos_weights: (N,) per-input weights
-    from ``--label_weights`` (None: all 1); guard: a function of both sets' results returning
-    each particle's violation (P,) of the protected requirements (0 when kept). A violating
+    kind: ``v1`` (Eq. 1), ``normalized`` (each term of Eq. 1 divided by its set's size, the
+    negatives' term times alpha) or ``tosem`` (sum over positives of the per-input term plus
+    alpha times the same over the negatives, the journal version's fitness); neg_weights,
+    pos_weights: (N,) per-input weights from ``--label_weights`` (None: all 1); guard: a
+    function of both sets' results returning each particle's violation (P,) of the protected
+    requirements (0 when kept). A violating
     particle scores ``-1 - violation``, below every other: all three fitnesses are positive.
     """
 
@@ -84,9 +85,8 @@ class Objective:
         patched, loss_neg, size_neg = _weighted(negatives, self.neg_weights)
         intact, loss_pos, size_pos = _weighted(positives, self.pos_weights)
         if self.kind == "normalized":
-            return (patched + 1.0) / (loss_neg + 1.0) / size_neg + (intact + 1.0) / (
-                loss_pos + 1.0
-            ) / size_pos
+            negatives_term = (patched + 1.0) / (loss_neg + 1.0) / size_neg
+            return self.alpha * negatives_term + (intact + 1.0) / (loss_pos + 1.0) / size_pos
         return fitness_formula(patched, loss_neg, intact, loss_pos)
 
     def __call__(self, negatives: SetResults, positives: SetResults) -> Scores:

@@ -154,7 +154,8 @@ def _fitness_objective(
     if options.protect is not None:
         requirements = protected_requirements(options.protect)
         guard = RequirementGuard(requirements, *labels, names, evaluate.results(original[None]))
-    return Objective(kind, float(options.alpha), weights[0], weights[1], guard), guard
+    alpha = float(options.alpha) if kind == "tosem" else 1.0  # Arachne's normalized: no alpha
+    return Objective(kind, alpha, weights[0], weights[1], guard), guard
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class Found:
     history: list[tuple[int, float, int, int]]
 
 
-def _run_pso(model, locations, options, rng, evaluate, bar) -> Found:  # noqa: ANN001
+def run_pso(model, locations, options, rng, evaluate, bar) -> Found:  # noqa: ANN001
     mean, std, low, high = swarm_bounds(model, locations)
     # Paper: particles start from N(mean, std) of the sibling weights, with zero velocity.
     swarm = pso.start_swarm(pso.initial_positions(rng, mean, std, options.num_particles), evaluate)
@@ -213,43 +214,43 @@ def history_row(generation: int, best: de.Best) -> tuple[int, float, int, int]:
     return (generation, best.fitness, best.patched, best.intact)
 
 
-def search_patch(
-    task: RepairTask, options: OptimizeConfig, rng: np.random.Generator, progress: TextIO
-) -> SearchOutcome:
-    """Run the swarm (or DE) on ``task`` and return the best patch found, applied to a copy."""
+def batched_fitness(
+    task: RepairTask,
+    locations: np.ndarray,
+    negative_batches,
+    positive_batches,  # noqa: ANN001
+) -> tuple[BatchedFitness, np.ndarray]:
+    """The batched fitness of patches of ``locations`` on those inputs (cached once), and the
+    (M,) original values of the weights."""
     model = task.model
-    locations = checked_locations(model, task.output_dir / WEIGHTS_FILENAME)
     first = int(locations[:, 0].min())
     first_rows = locations[locations[:, 0] == first, 1]
-    if options.uses_all_positives:
-        positive_batches = task.positives.batches(task.batch_size)
-    else:
-        positives = sample_positives(rng, task.positives, options.num_input_pos_sampled)
-        positive_batches = in_batches(positives, task.batch_size)
-    negatives_cache = activations.cache_layer(
-        model, first, first_rows, task.negatives.batches(task.batch_size)
-    )
+    negatives_cache = activations.cache_layer(model, first, first_rows, negative_batches)
     positives_cache = activations.cache_layer(model, first, first_rows, positive_batches)
     kernels = {k: activations.kernel_matrix(model.layers[k]) for k in set(locations[:, 0])}
     original = np.array([kernels[k][i, j] for k, i, j in locations], dtype=np.float32)
-    evaluate = BatchedFitness(
+    fitness = BatchedFitness(
         model, locations, original, negatives_cache, positives_cache, task.device
     )
-    labels = (negatives_cache.labels, positives_cache.labels)
-    evaluate.objective, guard = _fitness_objective(task, options, evaluate, original, labels)
-    num_positives = len(positives_cache)
-    progress_bar = tqdm(total=options.num_iterations, desc="optimize", file=progress, leave=False)
+    return fitness, original
+
+
+def run_with_progress(run, model, locations, options, rng, evaluate, progress) -> Found:  # noqa: ANN001
+    """``run`` (:func:`run_pso` or DE) with a progress bar over iterations on ``progress``."""
+    num_positives = len(evaluate.positives[2])
+    bar = tqdm(total=options.num_iterations, desc="optimize", file=progress, leave=False)
 
     def show(row: tuple[int, float, int, int]) -> None:
-        progress_bar.update(1)
-        progress_bar.set_postfix(
-            fitness=f"{row[1]:.2f}", patched=row[2], broken=num_positives - row[3]
-        )
+        bar.update(1)
+        bar.set_postfix(fitness=f"{row[1]:.2f}", patched=row[2], broken=num_positives - row[3])
 
-    run = _run_de if options.resolved_search == "de" else _run_pso
     found = run(model, locations, options, rng, evaluate, show)
-    progress_bar.close()
-    unpatched = evaluate(original[None])
+    bar.close()
+    return found
+
+
+def kept_or_patched(found: Found, unpatched, progress: TextIO) -> bool:  # noqa: ANN001
+    """Whether to keep the original weights (:func:`keep_original`), saying so on ``progress``."""
     kept = keep_original(
         found.fitness, found.patched, float(unpatched.fitness[0]), int(unpatched.patched[0])
     )
@@ -259,6 +260,57 @@ def search_patch(
             "weights; the model is unchanged",
             file=progress,
         )
+    return kept
+
+
+def outcome(
+    model: keras.Model,
+    locations: np.ndarray,
+    original: np.ndarray,
+    evaluate: BatchedFitness,
+    found: Found,
+    unpatched,  # noqa: ANN001
+    kept: bool,
+    broken: list | None = None,
+) -> SearchOutcome:
+    """The :class:`SearchOutcome` of a search: ``found``'s patch, or the original if ``kept``."""
+    repaired = original.copy() if kept else found.position
+    return SearchOutcome(
+        model=repaired_copy(model, locations, repaired),
+        locations=locations,
+        original=original,
+        repaired=repaired,
+        history=found.history,
+        patched=int(unpatched.patched[0]) if kept else found.patched,
+        num_negatives=len(evaluate.negatives[2]),
+        intact=int(unpatched.intact[0]) if kept else found.intact,
+        num_positives=len(evaluate.positives[2]),
+        original_fitness=float(unpatched.fitness[0]),
+        kept_original=kept,
+        protect_failures=[str(result.requirement) for result in broken or []],
+    )
+
+
+def search_patch(
+    task: RepairTask, options: OptimizeConfig, rng: np.random.Generator, progress: TextIO
+) -> SearchOutcome:
+    """Run the swarm (or DE) on ``task`` and return the best patch found, applied to a copy."""
+    model = task.model
+    locations = checked_locations(model, task.output_dir / WEIGHTS_FILENAME)
+    if options.uses_all_positives:
+        positive_batches = task.positives.batches(task.batch_size)
+    else:
+        positives = sample_positives(rng, task.positives, options.num_input_pos_sampled)
+        positive_batches = in_batches(positives, task.batch_size)
+    evaluate, original = batched_fitness(
+        task, locations, task.negatives.batches(task.batch_size), positive_batches
+    )
+    labels = (evaluate.negatives[2].numpy(), evaluate.positives[2].numpy())
+    evaluate.objective, guard = _fitness_objective(task, options, evaluate, original, labels)
+    run = _run_de if options.resolved_search == "de" else run_pso
+    found = run_with_progress(run, model, locations, options, rng, evaluate, progress)
+    unpatched = evaluate(original[None])
+    kept = kept_or_patched(found, unpatched, progress)
     broken: list = []
     if not kept and guard is not None:
         broken = _protect_failures(task, options, guard, evaluate, model, locations, found)
@@ -269,21 +321,7 @@ def search_patch(
                 f"{describe_failures(broken)}; the model is unchanged",
                 file=progress,
             )
-    repaired = original.copy() if kept else found.position
-    return SearchOutcome(
-        model=repaired_copy(model, locations, repaired),
-        locations=locations,
-        original=original,
-        repaired=repaired,
-        history=found.history,
-        patched=int(unpatched.patched[0]) if kept else found.patched,
-        num_negatives=len(negatives_cache),
-        intact=int(unpatched.intact[0]) if kept else found.intact,
-        num_positives=num_positives,
-        original_fitness=float(unpatched.fitness[0]),
-        kept_original=kept,
-        protect_failures=[str(result.requirement) for result in broken],
-    )
+    return outcome(model, locations, original, evaluate, found, unpatched, kept, broken)
 
 
 def _protect_failures(task, options, guard, evaluate, model, locations, found) -> list:  # noqa: ANN001
