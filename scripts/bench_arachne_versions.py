@@ -1,8 +1,10 @@
 """Quality of Arachne's versions on an under-trained digits CNN (not a test: prints a table).
 
 Configurations: v1 (the paper's defaults), tosem (bidirectional localizer over every Dense and
-Conv2D layer, DE, the journal's fitness), and v1 with ``--protect=overall>=+0`` checked on
-val.h5. Two protocols, each over ``--seeds`` seeds (mean and sample std):
+Conv2D layer, DE, the journal's fitness), v1 with ``--protect=overall>=+0`` checked on val.h5,
+and NeuRecover (from the last two training checkpoints; it repairs only the degraded inputs
+among the negatives, so its repair rate is over all negatives given). Two protocols, each over
+``--seeds`` seeds (mean and sample std):
 
 - weakest label: repair every negative of the label with the lowest test accuracy;
 - journal: the most frequent misclassification (true, predicted) of the repair set, split in
@@ -31,27 +33,39 @@ from repair.core.data import read_split, write_split
 from repair.core.model import load_model, predict_scores, save_model
 from repair.core.split import split_positive_negative
 from repair.core.tf import keras
+from repair.core.training import EpochCheckpoint
 from repair.datasets.digits import DigitsDataset, DigitsOptions
 from repair.datasets.packing import pack_dataset
+from repair.errors import RepairError
 from repair.methods.arachne.config import LocalizeConfig, OptimizeConfig
 from repair.methods.arachne.method import Arachne
+from repair.methods.neurecover.config import NeuRecoverLocalizeConfig, NeuRecoverOptimizeConfig
+from repair.methods.neurecover.method import NeuRecover
 from repair.models.small_cnn import build_small_cnn
 
 RATIOS = (0.3, 0.1, 0.3, 0.3)  # train, val, test, repair: a weak model, enough test data
 
 
-def configurations(iterations: int, val: Path) -> dict[str, tuple[LocalizeConfig, OptimizeConfig]]:
+def configurations(iterations: int, val: Path) -> dict[str, tuple]:
+    """Per name: (method, localize options, optimize options)."""
     return {
-        "v1": (LocalizeConfig(), OptimizeConfig(num_iterations=iterations)),
+        "v1": (Arachne, LocalizeConfig(), OptimizeConfig(num_iterations=iterations)),
         "tosem": (
+            Arachne,
             LocalizeConfig(version="tosem"),
             OptimizeConfig(version="tosem", num_iterations=iterations),
         ),
         "v1 --protect": (
+            Arachne,
             LocalizeConfig(),
             OptimizeConfig(
                 num_iterations=iterations, protect="overall>=+0", validation_data=str(val)
             ),
+        ),
+        "neurecover": (
+            NeuRecover,
+            NeuRecoverLocalizeConfig(),
+            NeuRecoverOptimizeConfig(num_iterations=iterations),
         ),
     }
 
@@ -63,7 +77,10 @@ def prepare(workdir: Path, epochs: int) -> tuple[Path, Path]:
     train = read_split(data / "train.h5")
     model = build_small_cnn(train.images.shape[1:], 10)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit(train.images, train.labels, epochs=epochs, batch_size=32, verbose=0)
+    model.fit(
+        train.images, train.labels, epochs=epochs, batch_size=32, verbose=0,
+        callbacks=[EpochCheckpoint(model_dir / "checkpoints")],  # NeuRecover reads the last two
+    )  # fmt: skip
     save_model(model, model_dir)
     split_positive_negative(model, data / "repair.h5", data)
     return data, model_dir
@@ -74,14 +91,19 @@ def correct(model_dir: Path, images: np.ndarray, labels: np.ndarray) -> np.ndarr
 
 
 def one_run(name, configs, model_dir, target, data, out, seed, test, label, held_out) -> dict:
-    localize_options, optimize_options = configs[name]
+    """One repair's row, or None when the method cannot run (NeuRecover: no regression)."""
+    method, localize_options, optimize_options = configs[name]
     started = time.perf_counter()
-    localize(
-        method=Arachne, model_dir=model_dir, target_data_dir=target, output_dir=out,
+    try:
+        localize(
+            method=method, model_dir=model_dir, target_data_dir=target, output_dir=out,
         options=localize_options, positive_inputs_dir=data / "positive", seed=seed,
-    )  # fmt: skip
+        )  # fmt: skip
+    except RepairError as error:
+        print(f"{name}, seed {seed}: {error}")
+        return None
     summary = optimize(
-        method=Arachne, model_dir=model_dir, target_data_dir=target,
+        method=method, model_dir=model_dir, target_data_dir=target,
         positive_inputs_dir=data / "positive", output_dir=out, options=optimize_options, seed=seed,
     )  # fmt: skip
     seconds = time.perf_counter() - started
@@ -100,11 +122,15 @@ def one_run(name, configs, model_dir, target, data, out, seed, test, label, held
 
 
 def print_table(title: str, results: dict[str, list[dict]]) -> None:
-    columns = list(next(iter(results.values()))[0])
+    columns = list(next(row for rows in results.values() for row in rows if row is not None))
     print(f"\n## {title}\n")
     print("| configuration | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
-    for name, rows in results.items():
+    for name, found in results.items():
+        rows = [row for row in found if row is not None]
+        if not rows:
+            print(f"| {name} | " + " | ".join("n/a" for _ in columns) + " |")
+            continue
         cells = []
         for column in columns:
             values = [row[column] for row in rows]
