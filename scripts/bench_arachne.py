@@ -33,6 +33,7 @@ from repair.core.model import load_model, predict_scores, save_model
 from repair.core.run_files import read_locations
 from repair.core.split import split_positive_negative
 from repair.core.tf import keras
+from repair.core.training import EpochCheckpoint
 from repair.datasets.digits import DigitsDataset, DigitsOptions
 from repair.datasets.packing import pack_dataset
 from repair.methods.arachne import activations, pso
@@ -59,7 +60,10 @@ def prepare(workdir: Path, ratios, epochs: int, batch_size: int) -> tuple[Path, 
     train = read_split(data / "train.h5")
     model = build_small_cnn(train.images.shape[1:], 10)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit(train.images, train.labels, epochs=epochs, batch_size=batch_size, verbose=0)
+    model.fit(
+        train.images, train.labels, epochs=epochs, batch_size=batch_size, verbose=0,
+        callbacks=[EpochCheckpoint(model_dir / "checkpoints")],  # NeuRecover reads the last two
+    )  # fmt: skip
     save_model(model, model_dir)
     split_positive_negative(model, data / "repair.h5", data)
     return data, model_dir

@@ -27,21 +27,16 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from bench_arachne import prepare  # the same data and model, with its checkpoints
 
 from repair.app.runner import localize, optimize
 from repair.core.data import read_split, write_split
-from repair.core.model import load_model, predict_scores, save_model
-from repair.core.split import split_positive_negative
-from repair.core.tf import keras
-from repair.core.training import EpochCheckpoint
-from repair.datasets.digits import DigitsDataset, DigitsOptions
-from repair.datasets.packing import pack_dataset
+from repair.core.model import load_model, predict_scores
 from repair.errors import RepairError
 from repair.methods.arachne.config import LocalizeConfig, OptimizeConfig
 from repair.methods.arachne.method import Arachne
 from repair.methods.neurecover.config import NeuRecoverLocalizeConfig, NeuRecoverOptimizeConfig
 from repair.methods.neurecover.method import NeuRecover
-from repair.models.small_cnn import build_small_cnn
 
 RATIOS = (0.3, 0.1, 0.3, 0.3)  # train, val, test, repair: a weak model, enough test data
 
@@ -68,22 +63,6 @@ def configurations(iterations: int, val: Path) -> dict[str, tuple]:
             NeuRecoverOptimizeConfig(num_iterations=iterations),
         ),
     }
-
-
-def prepare(workdir: Path, epochs: int) -> tuple[Path, Path]:
-    data, model_dir = workdir / "data", workdir / "model"
-    pack_dataset(DigitsDataset(None, DigitsOptions()), data, RATIOS, seed=0)
-    keras.utils.set_random_seed(0)
-    train = read_split(data / "train.h5")
-    model = build_small_cnn(train.images.shape[1:], 10)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit(
-        train.images, train.labels, epochs=epochs, batch_size=32, verbose=0,
-        callbacks=[EpochCheckpoint(model_dir / "checkpoints")],  # NeuRecover reads the last two
-    )  # fmt: skip
-    save_model(model, model_dir)
-    split_positive_negative(model, data / "repair.h5", data)
-    return data, model_dir
 
 
 def correct(model_dir: Path, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -147,7 +126,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-versions-"))
-    data, model_dir = prepare(workdir, args.epochs)
+    data, model_dir = prepare(workdir, RATIOS, args.epochs, batch_size=32)
     test_split = read_split(data / "test.h5")
     test = (test_split.images, test_split.labels)
     before = correct(model_dir, *test)

@@ -40,6 +40,7 @@ def test_neurecover_repairs_the_degraded_inputs(digits_model_dir: Path, work_dir
         ["optimize", *common, "--positive_inputs_dir", work_dir / "positive", *FAST, "--json"]
     )
     details = json.loads(result.stdout)["details"]
+    assert details["search_negatives"] == details["degraded"]
     # Sample counts: the fitness reads every degraded input and every positive, no fewer.
     assert details["degraded"] == degraded_of(digits_model_dir, work_dir / "negative") > 0
     with SplitReader(work_dir / "positive" / "repair.h5") as positives:

@@ -66,6 +66,18 @@ def parse_label_weights(text: str) -> tuple[tuple[str, float], ...]:
     return tuple(pairs)
 
 
+def check_phi(phi: float) -> None:
+    """Eq. 3: chi = 2 / (phi - 2 + sqrt(phi^2 - 4 phi)) is real and < 1 only for phi > 4."""
+    if isinstance(phi, bool) or not isinstance(phi, int | float) or not phi > 4.0:
+        raise ConfigError(f"--velocity_phi must be a number greater than 4; got {phi}")
+
+
+def check_alpha(alpha: float) -> None:
+    """The weight of the negatives' term in a fitness: a positive, finite number."""
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1e12:
+        raise ConfigError(f"--alpha must be a positive number; got {alpha}")
+
+
 def check_positive_int(name: str, value: int | None, allow_none: bool = False) -> None:
     """Raise ConfigError unless ``value`` is an int >= 1 (or None when allowed)."""
     if value is None and allow_none:
@@ -196,9 +208,7 @@ class OptimizeConfig:
         check_choice("version", self.version, VERSIONS)
         check_choice("search", self.search, SEARCHES)
         check_choice("fitness", self.fitness, FITNESSES)
-        alpha = self.alpha
-        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1e12:
-            raise ConfigError(f"--alpha must be a positive number; got {alpha}")
+        check_alpha(self.alpha)
         if self.protect is not None:
             protected_requirements(self.protect)
         if self.label_weights is not None:
@@ -208,10 +218,7 @@ class OptimizeConfig:
         for name in ("num_particles", "num_iterations", "num_input_pos_sampled"):
             check_positive_int(name, getattr(self, name))
         check_positive_int("min_iteration_range", self.min_iteration_range)
-        phi = self.velocity_phi
-        if isinstance(phi, bool) or not isinstance(phi, int | float) or not phi > 4.0:
-            # Eq. 3: chi = 2 / (phi - 2 + sqrt(phi^2 - 4 phi)) is real and < 1 only for phi > 4.
-            raise ConfigError(f"--velocity_phi must be a number greater than 4; got {phi}")
+        check_phi(self.velocity_phi)
 
     @property
     def resolved_search(self) -> str:

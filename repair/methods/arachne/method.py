@@ -88,16 +88,7 @@ class Arachne(RepairMethod):
         outcome = search.search_patch(task, options, rng, progress=sys.stderr)
         files = search.write_outputs(task.output_dir, outcome)
         details = {
-            "weights": len(outcome.locations),
-            "layers": sorted({int(k) for k in outcome.locations[:, 0]}),
-            "iterations": len(outcome.history),
-            "best_fitness": outcome.history[-1][1] if outcome.history else None,
-            "original_fitness": outcome.original_fitness,
-            "kept_original": outcome.kept_original,
-            "search_patched": outcome.patched,
-            "search_negatives": outcome.num_negatives,
-            "search_intact": outcome.intact,
-            "search_positives": outcome.num_positives,
+            **search.outcome_details(outcome),
             "search": options.resolved_search,
             "fitness": options.resolved_fitness,
             "protect_failures": outcome.protect_failures,

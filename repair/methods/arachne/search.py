@@ -339,6 +339,22 @@ def _protect_failures(task, options, guard, evaluate, model, locations, found) -
     )
 
 
+def outcome_details(outcome: SearchOutcome) -> dict:
+    """What summary.json's ``details`` says of any search built on this module."""
+    return {
+        "weights": len(outcome.locations),
+        "layers": sorted({int(k) for k in outcome.locations[:, 0]}),
+        "iterations": len(outcome.history),
+        "best_fitness": outcome.history[-1][1] if outcome.history else None,
+        "original_fitness": outcome.original_fitness,
+        "kept_original": outcome.kept_original,
+        "search_patched": outcome.patched,
+        "search_negatives": outcome.num_negatives,
+        "search_intact": outcome.intact,
+        "search_positives": outcome.num_positives,
+    }
+
+
 def write_outputs(output_dir: Path, outcome: SearchOutcome) -> tuple[Path, ...]:
     """Rewrite weights.csv with original and repaired values; write history.csv."""
     return (

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from repair.errors import ConfigError
-from repair.methods.arachne.config import check_positive_int, parse_layers
+from repair.methods.arachne.config import (
+    check_alpha,
+    check_phi,
+    check_positive_int,
+    parse_layers,
+)
 
 CHECKPOINTS_HELP = (
     "Folder of the training checkpoints epoch_NNN.keras (default: the checkpoints/ folder "
@@ -55,9 +59,5 @@ class NeuRecoverOptimizeConfig:
     def __post_init__(self) -> None:
         for name in ("num_particles", "num_iterations", "min_iteration_range"):
             check_positive_int(name, getattr(self, name))
-        phi = self.velocity_phi
-        if isinstance(phi, bool) or not isinstance(phi, int | float) or not phi > 4.0:
-            raise ConfigError(f"--velocity_phi must be a number greater than 4; got {phi}")
-        alpha = self.alpha
-        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1e12:
-            raise ConfigError(f"--alpha must be a positive number; got {alpha}")
+        check_phi(self.velocity_phi)
+        check_alpha(self.alpha)

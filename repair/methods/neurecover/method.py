@@ -82,19 +82,9 @@ class NeuRecover(RepairMethod):
 
         rng = np.random.default_rng(task.seed)
         outcome = search.search_patch(task, options, rng, progress=sys.stderr)
-        from repair.methods.arachne.search import write_outputs
+        from repair.methods.arachne.search import outcome_details, write_outputs
 
         files = write_outputs(task.output_dir, outcome)
-        details = {
-            "weights": len(outcome.locations),
-            "layers": sorted({int(k) for k in outcome.locations[:, 0]}),
-            "iterations": len(outcome.history),
-            "best_fitness": outcome.history[-1][1] if outcome.history else None,
-            "original_fitness": outcome.original_fitness,
-            "kept_original": outcome.kept_original,
-            "degraded": outcome.num_negatives,
-            "degraded_fixed": outcome.patched,
-            "search_positives": outcome.num_positives,
-            "search_intact": outcome.intact,
-        }
+        # The search's negatives are the degraded inputs.
+        details = {**outcome_details(outcome), "degraded": outcome.num_negatives}
         return OptimizeResult(outcome.model, details, files)
