@@ -8,6 +8,7 @@ against their seeds; ``--protect`` against the validation data it promises to ho
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -169,26 +170,42 @@ def test_version_sets_the_defaults_and_options_are_checked() -> None:
         LocalizeConfig(layers="last,1")
 
 
-def run_tosem(model_dir: Path, data: Path, out: Path, *extra: str, localize=()) -> dict:
-    common = ["--model_dir", model_dir, "--target_data_dir", data / "negative", "--output_dir", out]
-    positives = ["--positive_inputs_dir", data / "positive"]
-    run_ok(["localize", *common, *positives, "--version=tosem", *localize])
-    result = run_ok(["optimize", *common, *positives, "--version=tosem", *FAST, "--json", *extra])
+def tosem_localize(model_dir: Path, data: Path, out: Path) -> Path:
+    """`repair localize --version=tosem` on data/negative into ``out``; returns ``out``."""
+    run_ok(
+        ["localize", "--model_dir", model_dir, "--target_data_dir", data / "negative",
+         "--output_dir", out, "--positive_inputs_dir", data / "positive", "--version=tosem"]
+    )  # fmt: skip
+    return out
+
+
+def tosem_optimize(model_dir: Path, data: Path, localized: Path, out: Path, *extra: str) -> dict:
+    """`repair optimize --version=tosem --json` from a copy of ``localized``'s weights.csv."""
+    out.mkdir(parents=True)
+    shutil.copy(localized / "weights.csv", out / "weights.csv")
+    result = run_ok(
+        ["optimize", "--model_dir", model_dir, "--target_data_dir", data / "negative",
+         "--output_dir", out, "--positive_inputs_dir", data / "positive", "--version=tosem",
+         *FAST, "--json", *extra]
+    )  # fmt: skip
     return json.loads(result.stdout)
 
 
 def test_tosem_localizes_over_conv_and_dense_and_de_is_reproducible(
     digits_model_dir: Path, work_dir: Path
 ) -> None:
+    localized = tosem_localize(digits_model_dir, work_dir, work_dir / "localized")
+    layers = {int(row.split(",")[0]) for row in (localized / "weights.csv").read_text().split()}
+    assert layers <= set(targetable_layers(load_model(digits_model_dir)))
     runs = {}
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
-        summary = run_tosem(digits_model_dir, work_dir, work_dir / name, f"--random_state={seed}")
+        summary = tosem_optimize(
+            digits_model_dir, work_dir, localized, work_dir / name, f"--random_state={seed}"
+        )
         assert summary["details"]["search"] == "de" and summary["details"]["fitness"] == "tosem"
         runs[name] = (work_dir / name / "weights.csv").read_text()
     assert runs["a"] == runs["b"]
     assert runs["a"] != runs["c"]
-    layers = {int(row.split(",")[0]) for row in runs["a"].splitlines()}
-    assert layers <= set(targetable_layers(load_model(digits_model_dir)))
 
 
 def test_bidirectional_without_positives_is_a_clear_error(
@@ -213,11 +230,12 @@ def test_protect_never_returns_a_model_breaking_a_requirement_on_validation_data
     requirement = "overall>=+0"
     original = load_model(digits_model_dir)
     validation = work_dir / "positive" / "repair.h5"
+    localized = tosem_localize(digits_model_dir, work_dir, work_dir / "localized")
     for seed in (1, 2):
         out = work_dir / f"protect{seed}"
-        summary = run_tosem(
-            digits_model_dir, work_dir, out, f"--random_state={seed}", f"--protect={requirement}",
-            f"--validation_data={validation}", "--num_iterations=6",
+        summary = tosem_optimize(
+            digits_model_dir, work_dir, localized, out, f"--random_state={seed}",
+            f"--protect={requirement}", f"--validation_data={validation}", "--num_iterations=6",
         )  # fmt: skip
         repaired = load_model(out / "repair")
         assert not validation_failures(
