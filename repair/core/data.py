@@ -1,13 +1,16 @@
 """HDF5 dataset splits (SPEC §2): validated reading in batches, chunked atomic writing.
 
 A split file holds ``images`` (N, H, W, C) in [0, 1] and ``labels`` (N, K) one-hot, optionally
-``image_ids`` and ``attribute_ids`` (N,) UTF-8 strings and a ``class_names`` file attribute.
+``image_ids`` and ``attribute_ids`` (N,) UTF-8 strings and a ``class_names`` file attribute, and
+optionally extra per-image keys: any other (N,) dataset of strings or numbers (``corruption``,
+``intensity``, ``source_index``, ...) that says where each image came from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
@@ -23,6 +26,8 @@ ATTRIBUTE_IDS = "attribute_ids"
 CLASS_NAMES = "class_names"
 SPLIT_NAMES = ("train", "val", "test", "repair")
 DEFAULT_CHUNK = 1024
+RESERVED_KEYS = (IMAGES, LABELS, IMAGE_IDS, ATTRIBUTE_IDS)
+_EXTRA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class SplitInfo:
     num_classes: int
     class_names: tuple[str, ...] | None
     has_ids: bool
+    extras: tuple[str, ...] = ()
 
     def class_name(self, label: int) -> str:
         """The name of ``label``, or its number as text when the file names no classes."""
@@ -49,7 +55,8 @@ class Batch:
 
     images: (n, H, W, C) float32 in [0, 1]; labels: (n,) int64 class indices;
     image_ids / attribute_ids: (n,) str arrays, or None when the file has none;
-    start: index of the first sample in the file.
+    start: index of the first sample in the file;
+    extras: extra per-image key -> (n,) array (str as object, or numbers).
     """
 
     images: np.ndarray
@@ -57,6 +64,7 @@ class Batch:
     image_ids: np.ndarray | None = None
     attribute_ids: np.ndarray | None = None
     start: int = 0
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -68,6 +76,7 @@ class Batch:
             labels=self.labels[mask],
             image_ids=None if self.image_ids is None else self.image_ids[mask],
             attribute_ids=None if self.attribute_ids is None else self.attribute_ids[mask],
+            extras={name: values[mask] for name, values in self.extras.items()},
         )
 
 
@@ -103,6 +112,35 @@ def _decode_strings(values: np.ndarray) -> np.ndarray:
     return np.array(
         [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values], dtype=object
     )
+
+
+def check_extra_name(name: str) -> str:
+    """An extra per-image key must be a plain identifier and not one of the split's own keys."""
+    if not _EXTRA_NAME.fullmatch(name) or name in RESERVED_KEYS:
+        raise DataFormatError(
+            f"an extra per-image key must be an identifier (letters, digits, _) other than "
+            f"{', '.join(RESERVED_KEYS)}; got {name!r}"
+        )
+    return name
+
+
+def extra_dtype(kind: object) -> np.dtype:
+    """The HDF5 type of an extra key: ``str`` (or a numpy string type) gives UTF-8 strings,
+    booleans, integers and floats keep their numpy type."""
+    if kind is str:
+        return h5py.string_dtype("utf-8")
+    dtype = np.dtype(kind)
+    if h5py.check_string_dtype(dtype) is not None or dtype.kind in "OUS":
+        return h5py.string_dtype("utf-8")
+    if dtype.kind not in "biuf":
+        raise DataFormatError(f"extra per-image keys hold strings or numbers; got type {dtype}")
+    return dtype
+
+
+def _extra_values(values: object, dtype: np.dtype) -> np.ndarray:
+    if h5py.check_string_dtype(dtype) is not None:
+        return np.array([str(v) for v in np.asarray(values, dtype=object).ravel()], dtype=object)
+    return np.asarray(values).astype(dtype, copy=False)
 
 
 def _read_class_names(file: h5py.File) -> tuple[str, ...] | None:
@@ -154,6 +192,16 @@ class SplitReader:
                 f"got {labels.shape} in {self.path}"
             )
         class_names = _read_class_names(self._file)
+        extras = tuple(
+            sorted(
+                name
+                for name, item in self._file.items()
+                if name not in RESERVED_KEYS
+                and isinstance(item, h5py.Dataset)
+                and item.shape == (len(images),)
+                and _EXTRA_NAME.fullmatch(name)
+            )
+        )
         if labels.ndim == 2:
             num_classes = labels.shape[1]
         elif class_names is not None:
@@ -167,6 +215,7 @@ class SplitReader:
             num_classes=num_classes,
             class_names=class_names,
             has_ids=IMAGE_IDS in self._file,
+            extras=extras,
         )
 
     def __enter__(self) -> SplitReader:
@@ -206,9 +255,38 @@ class SplitReader:
                 for key in (IMAGE_IDS, ATTRIBUTE_IDS)
                 if key in self._file
             }
+            extras = {name: self._read_extra(name, where) for name in self.info.extras}
         except OSError as error:
             raise DataFormatError(f"cannot read {self.path}: {error}") from None
-        return Batch(images, labels, ids.get(IMAGE_IDS), ids.get(ATTRIBUTE_IDS), start)
+        return Batch(images, labels, ids.get(IMAGE_IDS), ids.get(ATTRIBUTE_IDS), start, extras)
+
+    def _read_extra(self, name: str, where: slice | np.ndarray) -> np.ndarray:
+        dataset = self._file[name]
+        values = dataset[where]
+        if h5py.check_string_dtype(dataset.dtype) is not None:
+            return _decode_strings(values)
+        return values
+
+    def extra_dtypes(self) -> dict[str, np.dtype]:
+        """Extra per-image key -> its type, to give a :class:`SplitWriter` that copies them."""
+        return {name: extra_dtype(self._file[name].dtype) for name in self.info.extras}
+
+    def extra(self, name: str) -> np.ndarray:
+        """The whole extra per-image key ``name`` (N,), without loading images."""
+        if name not in self.info.extras:
+            available = ", ".join(self.info.extras) or "none"
+            raise DataFormatError(
+                f"{self.path.name} has no per-image key '{name}' (has: {available}); "
+                f"file: {self.path}"
+            )
+        try:
+            return self._read_extra(name, slice(None))
+        except OSError as error:
+            raise DataFormatError(f"cannot read {self.path}: {error}") from None
+
+    def extras(self) -> dict[str, np.ndarray]:
+        """Every extra per-image key of the file -> its values (N,)."""
+        return {name: self.extra(name) for name in self.info.extras}
 
     def batches(self, batch_size: int) -> Iterator[Batch]:
         """Consecutive batches of at most ``batch_size`` samples covering the whole split."""
@@ -247,8 +325,12 @@ class SplitWriter:
         class_names: Sequence[str] | None = None,
         with_ids: bool = False,
         chunk_size: int = DEFAULT_CHUNK,
+        extras: Mapping[str, object] | None = None,
     ) -> None:
+        """``extras`` declares extra per-image keys: name -> ``str`` or a numpy number type;
+        every :meth:`append` then gives a value per image for each of them."""
         self.path = Path(path)
+        self.extras = {check_extra_name(n): extra_dtype(k) for n, k in (extras or {}).items()}
         self.image_shape = tuple(int(d) for d in image_shape)
         self.num_classes = num_classes
         self.class_names = None if class_names is None else [str(n) for n in class_names]
@@ -280,6 +362,10 @@ class SplitWriter:
                 self._file.create_dataset(
                     key, shape=(0,), maxshape=(None,), dtype=h5py.string_dtype("utf-8")
                 )
+        for name, dtype in self.extras.items():
+            self._file.create_dataset(
+                name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(max(chunk, 1),)
+            )
         if self.class_names is not None:
             self._file.attrs[CLASS_NAMES] = self.class_names
         return self
@@ -290,8 +376,10 @@ class SplitWriter:
         labels: np.ndarray,
         image_ids: Sequence[str] | None = None,
         attribute_ids: Sequence[str] | None = None,
+        extras: Mapping[str, object] | None = None,
     ) -> None:
-        """Add samples: images (n, H, W, C), labels as indices (n,) or one-hot (n, K)."""
+        """Add samples: images (n, H, W, C), labels as indices (n,) or one-hot (n, K), and
+        ``extras``: one (n,) array per extra key declared when the writer was made."""
         images = np.asarray(images)
         if tuple(images.shape[1:]) != self.image_shape:
             raise DataFormatError(
@@ -302,6 +390,7 @@ class SplitWriter:
         n = len(images)
         if len(one_hot) != n:
             raise DataFormatError(f"{n} images but {len(one_hot)} labels for {self.path}")
+        extra_values = self._check_extras(extras or {}, n)
         end = self.count + n
         self._grow_and_set(IMAGES, to_float_images(images), end)
         self._grow_and_set(LABELS, one_hot, end)
@@ -309,7 +398,24 @@ class SplitWriter:
             for key, values in ((IMAGE_IDS, image_ids), (ATTRIBUTE_IDS, attribute_ids)):
                 values = [""] * n if values is None else [str(v) for v in values]
                 self._grow_and_set(key, np.array(values, dtype=object), end)
+        for name, values in extra_values.items():
+            self._grow_and_set(name, values, end)
         self.count = end
+
+    def _check_extras(self, extras: Mapping[str, object], n: int) -> dict[str, np.ndarray]:
+        if set(extras) != set(self.extras):
+            raise DataFormatError(
+                f"extra per-image keys must be {sorted(self.extras)} as declared; "
+                f"got {sorted(extras)} for {self.path}"
+            )
+        values = {name: _extra_values(extras[name], dtype) for name, dtype in self.extras.items()}
+        for name, column in values.items():
+            if column.shape != (n,):
+                raise DataFormatError(
+                    f"extra key '{name}' needs one value per image ({n}); "
+                    f"got shape {column.shape} for {self.path}"
+                )
+        return values
 
     def _grow_and_set(self, key: str, values: np.ndarray, end: int) -> None:
         dataset = self._file[key]
@@ -329,8 +435,11 @@ def write_split(
     class_names: Sequence[str] | None = None,
     image_ids: Sequence[str] | None = None,
     attribute_ids: Sequence[str] | None = None,
+    extras: Mapping[str, np.ndarray] | None = None,
 ) -> Path:
-    """Write a whole split held in memory (tests, small sets); atomic like :class:`SplitWriter`."""
+    """Write a whole split held in memory (tests, small sets); atomic like :class:`SplitWriter`.
+
+    ``extras``: extra per-image key -> (N,) values; their types come from the arrays."""
     labels = np.asarray(labels)
     if num_classes is None:
         num_classes = (
@@ -339,7 +448,11 @@ def write_split(
             else len(class_names or []) or (int(labels.max()) + 1)
         )
     with_ids = image_ids is not None or attribute_ids is not None
-    with SplitWriter(path, images.shape[1:], num_classes, class_names, with_ids) as writer:
+    columns = {name: np.asarray(values) for name, values in (extras or {}).items()}
+    kinds = {name: values.dtype for name, values in columns.items()}
+    with SplitWriter(
+        path, images.shape[1:], num_classes, class_names, with_ids, extras=kinds
+    ) as writer:
         for start in range(0, len(images), DEFAULT_CHUNK):
             stop = start + DEFAULT_CHUNK
             writer.append(
@@ -347,5 +460,6 @@ def write_split(
                 labels[start:stop],
                 None if image_ids is None else image_ids[start:stop],
                 None if attribute_ids is None else attribute_ids[start:stop],
+                {name: values[start:stop] for name, values in columns.items()},
             )
     return Path(path)

@@ -71,6 +71,7 @@ class _GroupWriters:
     def __init__(self, root: Path, reader: SplitReader) -> None:
         self.root = root
         self.info = reader.info
+        self.extra_dtypes = reader.extra_dtypes()
         self.writers: dict[tuple[str, ...], SplitWriter] = {}
 
     def append(self, key: tuple[str, ...], batch: Batch) -> None:
@@ -82,9 +83,12 @@ class _GroupWriters:
                 self.info.num_classes,
                 self.info.class_names,
                 with_ids=self.info.has_ids,
+                extras=self.extra_dtypes,
             ).__enter__()
             self.writers[key] = writer
-        writer.append(batch.images, batch.labels, batch.image_ids, batch.attribute_ids)
+        writer.append(
+            batch.images, batch.labels, batch.image_ids, batch.attribute_ids, batch.extras
+        )
 
     def close(self, error: BaseException | None = None) -> None:
         writers, self.writers = list(self.writers.values()), {}
