@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from repair.cli import (
+    attack,
+    audit,
     create_category_dir,
     create_image_subset,
     evaluate,
@@ -59,6 +61,8 @@ app.command("target")(target.target_command)
 app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
+app.command("attack")(attack.attack_command)
+app.command("audit")(audit.audit_command)
 app.add_typer(utils.utils_app, name="utils")
 app.command("create_category_dir")(create_category_dir.create_category_dir_command)
 app.command("create_image_subset")(create_image_subset.create_image_subset_command)

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from repair.cli._options import BatchSize, DataDir, JsonOutput, ModelDir
+from repair.cli._app import UsageError
+from repair.cli._options import BatchSize, DataDir, JsonOutput, ModelDir, RandomState
 
 
 def target_command(
@@ -15,14 +16,27 @@ def target_command(
     data_dir: DataDir,
     target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "repair.h5",
     batch_size: BatchSize = 256,
+    holdout: Annotated[
+        float | None,
+        typer.Option(
+            help="Fraction of each label to hold out (between 0 and 1) into "
+            "DATA_DIR/holdout/<file name>, to measure the repair on; the rest is split.",
+            show_default=False,
+        ),
+    ] = None,
+    random_state: RandomState = 0,
     json_output: JsonOutput = False,
 ) -> None:
     """Write DATA_DIR/positive (correctly classified) and DATA_DIR/negative (misclassified)."""
+    if holdout is not None and not 0 < holdout < 1:
+        raise UsageError(f"--holdout must lie strictly between 0 and 1; got {holdout}")
+    from repair.core.holdout import split_with_holdout
     from repair.core.model import load_model
-    from repair.core.split import split_positive_negative
 
     model = load_model(model_dir)
-    summary = split_positive_negative(model, data_dir / target_data, data_dir, batch_size)
+    summary, held = split_with_holdout(
+        model, data_dir / target_data, data_dir, holdout, random_state, batch_size
+    )
     labels = sorted(set(summary.positives) | set(summary.negatives))
     rows = [
         {
@@ -35,7 +49,8 @@ def target_command(
     ]
     if json_output:
         totals = {"positive": sum(summary.positives.values()), "negative": summary.negative_count()}
-        print(json.dumps({"total": summary.total, **totals, "labels": rows}))
+        held_out = None if held is None else {"path": str(held.path), "total": held.total}
+        print(json.dumps({"total": summary.total, **totals, "labels": rows, "holdout": held_out}))
         return
     print("| label | name | positive | negative |")
     print("|---|---|---|---|")
@@ -45,3 +60,5 @@ def target_command(
         f"positive: {sum(summary.positives.values())}, negative: {summary.negative_count()}, "
         f"total: {summary.total}; written to {data_dir}/positive and {data_dir}/negative"
     )
+    if held is not None:
+        print(f"held out {held.total} images in {held.path}")

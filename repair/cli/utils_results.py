@@ -174,13 +174,10 @@ def label_index_command(
     from repair.core.data import inspect_split
 
     info = inspect_split(data_dir / target_data)
-    names = [info.class_name(i) for i in range(info.num_classes)]
-    wanted = label.strip().lower()
-    matches = [i for i, name in enumerate(names) if name.lower() == wanted]
-    if not matches and wanted.isdigit() and int(wanted) < info.num_classes:
-        matches = [int(wanted)]
-    if not matches:
+    index = info.label_index(label)
+    if index is None:
+        names = [info.class_name(i) for i in range(info.num_classes)]
         raise UsageError(
             f"--label {label!r} is not a class of {info.path}. Known: " + ", ".join(names)
         )
-    print(matches[0])
+    print(index)

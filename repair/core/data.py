@@ -48,6 +48,16 @@ class SplitInfo:
             return self.class_names[label]
         return str(label)
 
+    def label_index(self, text: str) -> int | None:
+        """The label whose class name (case-insensitive) or index is ``text``, else None."""
+        wanted = text.strip().lower()
+        names = [self.class_name(i).lower() for i in range(self.num_classes)]
+        if wanted in names:
+            return names.index(wanted)
+        if wanted.isdigit() and int(wanted) < self.num_classes:
+            return int(wanted)
+        return None
+
 
 @dataclass
 class Batch:

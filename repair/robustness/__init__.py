@@ -1,0 +1,1 @@
+"""Robustness: corruptions, adversarial attacks and the stratified audit (arrays and tables)."""
