@@ -19,7 +19,7 @@ import numpy as np
 
 from repair.core.files import csv_text
 from repair.core.results import LabelScore
-from repair.errors import DataFormatError, InputNotFoundError
+from repair.errors import ConfigError, DataFormatError, InputNotFoundError
 
 CLEAN = "clean"
 ADVERSARIAL = "adversarial"
@@ -349,7 +349,7 @@ def stratum_scores(rows: Sequence[AuditRow], model: str, stratum: str) -> list[L
     ``stratum`` names a file of the audit (``holdout/fog_3.h5``, with or without ``.h5``), a
     file's stem (``fog_3``) or a stratum (``fog_3``, ``fgm_0.03``, ``clean``). It must pick one
     (file, stratum) pair; where adversarial examples of several models match, the ones made on
-    ``model`` itself are taken. Else DataFormatError lists the candidates.
+    ``model`` itself are taken. Else ConfigError lists the candidates.
     """
     mine = [r for r in rows if r.model == model and r.label is not None]
     wanted = stratum.strip()
@@ -361,7 +361,7 @@ def stratum_scores(rows: Sequence[AuditRow], model: str, stratum: str) -> list[L
     found = next((hits for test in tests if (hits := [r for r in mine if test(r)])), [])
     if not found:
         known = sorted({r.stratum.name for r in mine} | {r.file for r in mine})
-        raise DataFormatError(
+        raise ConfigError(
             f"no stratum {stratum!r} in the audit of {model}. Known: {', '.join(known)}"
         )
     groups: dict[tuple[str, Stratum], list[AuditRow]] = {}
@@ -371,7 +371,7 @@ def stratum_scores(rows: Sequence[AuditRow], model: str, stratum: str) -> list[L
         groups = {k: v for k, v in groups.items() if k[1].source_model == model} or groups
     if len(groups) > 1:
         files = ", ".join(sorted({file for file, _ in groups}))
-        raise DataFormatError(
+        raise ConfigError(
             f"stratum {stratum!r} matches several files of the audit of {model}: {files}; "
             "name one of them"
         )
@@ -382,3 +382,46 @@ def stratum_scores(rows: Sequence[AuditRow], model: str, stratum: str) -> list[L
 def audit_models(rows: Sequence[AuditRow]) -> list[str]:
     """The models of an audit table, in table order."""
     return list(dict.fromkeys(row.model for row in rows))
+
+
+def is_audit(path: str | Path) -> bool:
+    """Whether ``path`` names an audit's per-label table (a ``.csv`` file, or a folder holding
+    ``audit_labels.csv`` and no ``results.json``) rather than a ``results.json``."""
+    path = Path(path)
+    if path.is_dir():
+        return (path / LABELS_FILE).is_file() and not (path / "results.json").exists()
+    return path.suffix == ".csv"
+
+
+@dataclass(frozen=True)
+class AuditSide:
+    """One model's rows of an audit's per-label table: one side of ``utils compare``."""
+
+    rows: tuple[AuditRow, ...]
+    model: str
+
+    @classmethod
+    def read(cls, path: str | Path, model: str | None, option: str) -> AuditSide:
+        """The rows of ``model`` (may be None when the audit has one model); ``option`` names
+        the command-line option that chooses the model, for the error message."""
+        rows = read_audit(path)
+        if not rows or any(row.label is None for row in rows):
+            raise DataFormatError(f"{path} is not a per-label audit table ({LABELS_FILE})")
+        models = audit_models(rows)
+        if model is None and len(models) > 1:
+            raise ConfigError(
+                f"{path} audits several models; choose one with {option}: {', '.join(models)}"
+            )
+        model = models[0] if model is None else model
+        if model not in models:
+            raise ConfigError(f"{option} {model!r} is not in {path}. Known: {', '.join(models)}")
+        return cls(tuple(row for row in rows if row.model == model), model)
+
+    def scores(self, stratum: str) -> list[LabelScore]:
+        """Per-label scores on ``stratum`` (see :func:`stratum_scores`)."""
+        return stratum_scores(self.rows, self.model, stratum)
+
+    def clean_scores(self) -> list[LabelScore]:
+        """Per-label scores on clean data: test.h5 when audited, else the one clean file."""
+        files = {row.file for row in self.rows if row.stratum.category == CLEAN}
+        return self.scores("test.h5" if "test.h5" in files else CLEAN)

@@ -12,8 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from repair.core.data import SplitReader
 from repair.core.files import write_text_atomic
 from repair.core.model import load_model, predict_split
@@ -118,23 +116,23 @@ def run_audit(
     rows: list[AuditRow] = []
     label_rows: list[AuditRow] = []
     files = [path.relative_to(data_dir).as_posix() for path in paths]
-    with tqdm(total=len(names) * len(paths), desc="audit", unit="file", leave=False) as bar:
-        for model_dir, name in zip(model_dirs, names, strict=True):
-            model = load_model(model_dir)
-            for path, file in zip(paths, files, strict=True):
-                with SplitReader(path) as reader:
-                    extras = {k: reader.extra(k) for k in STRATUM_KEYS if k in reader.info.extras}
-                    strata, which = image_strata(len(reader), extras, category_of, identities)
-                    predictions = predict_split(model, reader, batch_size, desc=file)
-                    class_names = [
-                        reader.info.class_name(i) for i in range(reader.info.num_classes)
-                    ]
-                found, per_label = audit_file(
-                    name, file, strata, which, predictions.true, predictions.predicted, class_names
-                )
-                rows += found
-                label_rows += per_label
-                bar.update()
+    step, steps = 0, len(names) * len(paths)
+    for model_dir, name in zip(model_dirs, names, strict=True):
+        model = load_model(model_dir)
+        for path, file in zip(paths, files, strict=True):
+            step += 1
+            with SplitReader(path) as reader:
+                info = reader.info
+                extras = {k: reader.extra(k) for k in STRATUM_KEYS if k in info.extras}
+                strata, which = image_strata(len(reader), extras, category_of, identities)
+                desc = f"audit {step}/{steps} {file}"
+                predictions = predict_split(model, reader, batch_size, desc=desc)
+            class_names = [info.class_name(i) for i in range(info.num_classes)]
+            found, per_label = audit_file(
+                name, file, strata, which, predictions.true, predictions.predicted, class_names
+            )
+            rows += found
+            label_rows += per_label
     rows.sort(key=lambda row: sort_key(row, names))
     label_rows.sort(key=lambda row: sort_key(row, names))
     result = AuditResult(
