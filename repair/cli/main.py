@@ -9,6 +9,7 @@ import typer
 from repair.cli import (
     attack,
     audit,
+    corrupt,
     create_category_dir,
     create_image_subset,
     evaluate,
@@ -58,6 +59,7 @@ app.command(
 app.command("train")(train.train_command)
 app.command("test")(test.test_command)
 app.command("target")(target.target_command)
+app.command("corrupt")(corrupt.corrupt_command)
 app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
