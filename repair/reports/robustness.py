@@ -13,13 +13,13 @@ from repair.reports._figure import LABEL_SIZE, TITLE_SIZE, new_figure, shorten
 from repair.robustness.audit import ADVERSARIAL, CLEAN, AuditRow, TransferCell, curve_rows, pooled
 
 PANEL_W, PANEL_H = 330, 260  # pixels per panel
-HEAD_PX, FOOT_PX = 60, 70  # title above the panels, axis label and legend below
+HEAD_PX, FOOT_PX = 60, 90  # title above the panels, axis label and legend below
 MARKERS = ("o", "^", "s", "D", "v", "P", "X", "*")
 MAX_COLUMNS = 3
 
 
 def _grid(count: int) -> tuple[int, int]:
-    columns = min(MAX_COLUMNS, max(count, 1))
+    columns = 2 if count == 4 else min(MAX_COLUMNS, max(count, 1))
     return columns, math.ceil(count / columns) if count else 1
 
 
@@ -48,7 +48,7 @@ def accuracy_by_intensity(rows: Sequence[AuditRow], category: str, models: Seque
     figure.suptitle(f"Accuracy per {what}", fontsize=TITLE_SIZE)
     height = figure.get_figheight() * figure.dpi
     top, bottom = 1 - HEAD_PX / height, FOOT_PX / height
-    figure.subplots_adjust(left=0.08, right=0.98, top=top, bottom=bottom, hspace=0.45, wspace=0.25)
+    figure.subplots_adjust(left=0.08, right=0.98, top=top, bottom=bottom, hspace=0.6, wspace=0.25)
     has_clean = any(r.stratum.category == CLEAN for r in rows)
     curves = {model: curve_rows(rows, model) for model in models}
     for position, kind in enumerate(kinds):
@@ -70,12 +70,12 @@ def accuracy_by_intensity(rows: Sequence[AuditRow], category: str, models: Seque
             )
         ax.set_title(kind, fontsize=LABEL_SIZE)
         ax.set_xticks(range(len(ticks)), ticks, fontsize=9)
+        ax.set_xlabel("eps" if category == ADVERSARIAL else "intensity", fontsize=9, labelpad=2)
         ax.set_ylim(-3, 103)
         ax.tick_params(labelsize=9)
         ax.grid(True, color="0.9")
         if position % columns == 0:
             ax.set_ylabel("accuracy (%)", fontsize=10)
-    figure.supxlabel("eps" if category == ADVERSARIAL else "intensity", fontsize=10, y=0.06)
     handles, labels = figure.axes[0].get_legend_handles_labels() if kinds else ([], [])
     figure.legend(handles, labels, loc="lower center", ncol=min(len(models), 4), frameon=False)
     return figure
@@ -89,7 +89,10 @@ def transfer_heatmap(cells: Sequence[TransferCell], models: Sequence[str]) -> Fi
     columns, lines = _grid(len(settings))
     side = 70 * max(len(models), len(sources)) + 160
     figure = new_figure(side * columns + 60, side * lines + HEAD_PX + 20)
-    figure.suptitle("Accuracy on adversarial examples made on another model", fontsize=TITLE_SIZE)
+    figure.suptitle(
+        "Transfer of adversarial examples: accuracy of each model on examples made on each",
+        fontsize=TITLE_SIZE,
+    )
     height = figure.get_figheight() * figure.dpi
     figure.subplots_adjust(
         left=0.1, right=0.9, top=1 - HEAD_PX / height, bottom=0.12, hspace=0.6, wspace=0.6

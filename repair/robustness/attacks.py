@@ -14,6 +14,8 @@ projected back onto the eps ball, from a random start in it).
 from __future__ import annotations
 
 import contextlib
+import logging
+import logging.config
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -79,10 +81,27 @@ def format_eps(eps: float) -> str:
     return f"{eps:g}" if float(f"{eps:g}") == eps else repr(float(eps))
 
 
+@contextlib.contextmanager
+def _logging_left_alone() -> Iterator[None]:
+    """Skip the ``logging.config.dictConfig`` call of ART's ``__init__`` while importing it.
+
+    That call closes every logging handler already set up (the application's, pytest's capture)
+    and adds a stderr handler to any logger named ``tests``. ART's intent, a silent ``art``
+    logger, is kept with a NullHandler.
+    """
+    original = logging.config.dictConfig
+    logging.config.dictConfig = lambda config: None
+    try:
+        yield
+    finally:
+        logging.config.dictConfig = original
+    logging.getLogger("art").addHandler(logging.NullHandler())
+
+
 def import_art() -> Any:
     """The ``art`` package, or :class:`MissingExtraError` naming the pip command."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _logging_left_alone():
             # ART warns on import that PyTorch is missing; nothing here needs it.
             warnings.simplefilter("ignore")
             import art.attacks.evasion
