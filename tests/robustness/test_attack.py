@@ -113,8 +113,19 @@ def test_missing_extra_and_foreign_files_are_one_clear_error(
     other = tmp_path / "other.keras"
     (other).write_bytes((digits_model_dir / "model.keras").read_bytes())
     run_ok([*args, "--output_dir", tmp_path, "--eps", "0.1"])
-    result = cli(["attack", "--model_dir", other, "--data_dir", digits_data_dir,
-                  "--output_dir", tmp_path, "--eps", "0.1"])  # fmt: skip
+    result = cli(
+        [
+            "attack",
+            "--model_dir",
+            other,
+            "--data_dir",
+            digits_data_dir,
+            "--output_dir",
+            tmp_path,
+            "--eps",
+            "0.1",
+        ]
+    )
     assert result.exit_code == 1 and "holds examples made on" in result.stderr
     assert result.stderr.count("\n") == 1
 
