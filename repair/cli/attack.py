@@ -18,6 +18,7 @@ from repair.cli._options import (
     RandomState,
     parse_float_list,
 )
+from repair.errors import ConfigError
 
 
 class Attack(StrEnum):
@@ -69,32 +70,24 @@ def attack_command(
     budgets = parse_float_list("--eps", eps)
     if any(not value > 0 for value in budgets):
         raise UsageError(f"--eps values must be positive; got {eps!r}")
-    from repair.core.data import inspect_split
-    from repair.robustness.attack_files import run_attack
-    from repair.robustness.attacks import AttackSpec, import_art
+    from repair.app.attack import attack as run
 
-    import_art()  # a missing extra fails before any work
-    source = data_dir / target_data
-    target = None
-    if targeted is not None:
-        info = inspect_split(source)
-        target = info.label_index(targeted)
-        if target is None:
-            known = ", ".join(info.class_name(i) for i in range(info.num_classes))
-            raise UsageError(f"--targeted {targeted!r} is not a class of {source}. Known: {known}")
-    specs = [
-        AttackSpec(attack.value, value, norm.value, target, max_iter)
-        for value in dict.fromkeys(budgets)
-    ]
     output_dir = output_dir or data_dir / "adversarial" / _model_name(model_dir)
-    results = run_attack(
-        model_dir=model_dir,
-        source=source,
-        output_dir=output_dir,
-        specs=specs,
-        random_state=random_state,
-        batch_size=batch_size,
-    )
+    try:
+        results = run(
+            model_dir=model_dir,
+            source=data_dir / target_data,
+            output_dir=output_dir,
+            method=attack.value,
+            eps=budgets,
+            norm=norm.value,
+            targeted=targeted,
+            max_iter=max_iter,
+            random_state=random_state,
+            batch_size=batch_size,
+        )
+    except ConfigError as error:  # a --targeted label the data does not have
+        raise UsageError(str(error)) from None
     if json_output:
         print(json.dumps({"output_dir": str(output_dir), "files": [r.to_dict() for r in results]}))
         return

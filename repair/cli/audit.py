@@ -45,15 +45,14 @@ def audit_command(
         raise UsageError(f"--model_dirs needs at least one model folder; got {model_dirs!r}")
     if not patterns:
         raise UsageError(f"--target_data needs at least one file or pattern; got {target_data!r}")
+    from repair.app.audit import audit
     from repair.robustness.audit import format_means
-    from repair.robustness.audit_run import corruption_category, run_audit
 
-    result = run_audit(
+    result = audit(
         model_dirs=models,
         data_dir=data_dir,
         patterns=patterns,
         output_dir=output_dir,
-        category_of=corruption_category,
         batch_size=batch_size,
     )
     for note in result.notes:

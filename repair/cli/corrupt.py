@@ -47,8 +47,8 @@ def corrupt_command(
 ) -> None:
     """Write corrupted copies of DATA_DIR/TARGET_DATA, one split file per corruption and
     intensity, with per-image keys corruption, intensity and source_index."""
+    from repair.app.corrupt import corrupt
     from repair.errors import ConfigError
-    from repair.robustness.corrupt_split import corrupt_split
     from repair.robustness.corruptions import LEFT_OUT, parse_intensities, resolve_names
 
     try:
@@ -59,7 +59,7 @@ def corrupt_command(
         levels = parse_intensities(intensities)
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    summary = corrupt_split(
+    summary = corrupt(
         source=data_dir / target_data,
         output_dir=output_dir if output_dir is not None else data_dir / "corrupted",
         corruptions=names,

@@ -30,35 +30,32 @@ def target_command(
     """Write DATA_DIR/positive (correctly classified) and DATA_DIR/negative (misclassified)."""
     if holdout is not None and not 0 < holdout < 1:
         raise UsageError(f"--holdout must lie strictly between 0 and 1; got {holdout}")
-    from repair.core.holdout import split_with_holdout
-    from repair.core.model import load_model
+    from dataclasses import asdict
 
-    model = load_model(model_dir)
-    summary, held = split_with_holdout(
-        model, data_dir / target_data, data_dir, holdout, random_state, batch_size
+    from repair.app.commands import target
+
+    result = target(
+        model=model_dir,
+        source=data_dir / target_data,
+        data_dir=data_dir,
+        batch_size=batch_size,
+        holdout=holdout,
+        random_state=random_state,
     )
-    labels = sorted(set(summary.positives) | set(summary.negatives))
-    rows = [
-        {
-            "label": label,
-            "name": summary.info.class_name(label),
-            "positive": summary.positives.get(label, 0),
-            "negative": summary.negative_count(label),
-        }
-        for label in labels
-    ]
+    held = result.holdout
     if json_output:
-        totals = {"positive": sum(summary.positives.values()), "negative": summary.negative_count()}
+        totals = {"positive": result.positive, "negative": result.negative}
+        rows = [asdict(row) for row in result.labels]
         held_out = None if held is None else {"path": str(held.path), "total": held.total}
-        print(json.dumps({"total": summary.total, **totals, "labels": rows, "holdout": held_out}))
+        print(json.dumps({"total": result.total, **totals, "labels": rows, "holdout": held_out}))
         return
     print("| label | name | positive | negative |")
     print("|---|---|---|---|")
-    for row in rows:
-        print(f"| {row['label']} | {row['name']} | {row['positive']} | {row['negative']} |")
+    for row in result.labels:
+        print(f"| {row.label} | {row.name} | {row.positive} | {row.negative} |")
     print(
-        f"positive: {sum(summary.positives.values())}, negative: {summary.negative_count()}, "
-        f"total: {summary.total}; written to {data_dir}/positive and {data_dir}/negative"
+        f"positive: {result.positive}, negative: {result.negative}, "
+        f"total: {result.total}; written to {data_dir}/positive and {data_dir}/negative"
     )
     if held is not None:
         print(f"held out {held.total} images in {held.path}")

@@ -26,7 +26,9 @@ def grey(images: np.ndarray) -> np.ndarray:
     return (images @ LUMA)[..., None]
 
 
-def gaussian(layers: np.ndarray, sigma: float, mode: str = "nearest", truncate: float = 4.0):
+def gaussian(
+    layers: np.ndarray, sigma: float, mode: str = "nearest", truncate: float = 4.0
+) -> np.ndarray:
     """Gaussian blur of std ``sigma`` px over the two image axes of every item of the batch."""
     if sigma <= 0:
         return layers

@@ -87,7 +87,9 @@ def zoom_factors(step: float, count: int) -> tuple[float, ...]:
     return tuple(round(1.0 + k * step, 10) for k in range(count))
 
 
-def zoom_blur(images: np.ndarray, params: tuple[float, int], rng: np.random.Generator):
+def zoom_blur(
+    images: np.ndarray, params: tuple[float, int], rng: np.random.Generator
+) -> np.ndarray:
     """The mean of the image and its centred zooms by :func:`zoom_factors` (a blur radiating
     from the centre, as when the camera moves toward the scene)."""
     factors = zoom_factors(*params)

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 from PIL import Image
+from scipy import sparse
 
 from repair.robustness import _filters
 
@@ -64,13 +65,18 @@ def box_resize_matrix(source: int, target: int) -> np.ndarray:
     return matrix
 
 
-def pixelate(images: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
-    """Shrink to int(side * fraction) px with a box filter and enlarge back the same way."""
-    height, width = images.shape[1:3]
+@lru_cache(maxsize=64)
+def _pixelate_operator(height: int, width: int, fraction: float) -> sparse.csr_matrix:
     small_h, small_w = max(int(height * fraction), 1), max(int(width * fraction), 1)
     rows = box_resize_matrix(small_h, height) @ box_resize_matrix(height, small_h)
     cols = box_resize_matrix(small_w, width) @ box_resize_matrix(width, small_w)
-    out = np.einsum("ih,nhwc,jw->nijc", rows, images, cols, optimize=True)
+    return sparse.kron(sparse.csr_matrix(rows), sparse.csr_matrix(cols), format="csr")
+
+
+def pixelate(images: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Shrink to int(side * fraction) px with a box filter and enlarge back the same way."""
+    operator = _pixelate_operator(images.shape[1], images.shape[2], float(fraction))
+    out = _filters.apply_pixel_operator(images, operator)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
@@ -112,8 +118,8 @@ def _affine_sources(
         np.broadcast_to(anchors, (n, 3, 2)),
     )  # (n, 3, 2): [x y 1] @ inverse = source x y
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
-    grid = np.stack([xs, ys, np.ones_like(xs)], axis=-1)  # (H, W, 3)
-    source = np.einsum("hwk,nkd->nhwd", grid, inverse)
+    grid = np.stack([xs.ravel(), ys.ravel(), np.ones(xs.size)], axis=-1)  # (H * W, 3)
+    source = np.matmul(grid, inverse).reshape(n, height, width, 2)
     return source[..., 1], source[..., 0]
 
 

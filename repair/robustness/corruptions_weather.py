@@ -181,7 +181,7 @@ def _water_mask(liquid: np.ndarray) -> np.ndarray:
     return np.divide(mask, peak, out=np.zeros_like(mask), where=peak > 0)
 
 
-def spatter(images: np.ndarray, params: tuple[float, ...], rng: np.random.Generator):
+def spatter(images: np.ndarray, params: tuple[float, ...], rng: np.random.Generator) -> np.ndarray:
     """Water drops or mud on the lens. ``params`` = (liquid mean, liquid std, liquid blur,
     threshold, strength, mud): a blurred noise layer above ``threshold`` is the liquid."""
     mean, std, blur, threshold, strength, mud = params
