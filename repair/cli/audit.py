@@ -11,6 +11,7 @@ import typer
 
 from repair.cli._app import UsageError
 from repair.cli._options import BatchSize, DataDir, JsonOutput, parse_name_list
+from repair.errors import ConfigError
 
 DEFAULT_FILES = "test.h5,corrupted/*.h5,adversarial/**/*.h5"
 
@@ -48,13 +49,16 @@ def audit_command(
     from repair.app.audit import audit
     from repair.robustness.audit import format_means
 
-    result = audit(
-        model_dirs=models,
-        data_dir=data_dir,
-        patterns=patterns,
-        output_dir=output_dir,
-        batch_size=batch_size,
-    )
+    try:
+        result = audit(
+            model_dirs=models,
+            data_dir=data_dir,
+            patterns=patterns,
+            output_dir=output_dir,
+            batch_size=batch_size,
+        )
+    except ConfigError as error:  # a pattern outside DATA_DIR, a model named twice
+        raise UsageError(str(error)) from None
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if json_output:

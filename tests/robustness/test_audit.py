@@ -254,3 +254,20 @@ def test_target_holds_out_half_of_a_stratum_and_keeps_its_keys(audited):
     assert sorted(np.concatenate(seen).tolist()) == list(range(total))
     held_labels = read_split(held_path).labels
     assert np.all(np.abs(np.bincount(held_labels) - np.bincount(labels) / 2) <= 0.5)
+
+
+def test_bad_audit_and_holdout_options_are_usage_errors(audited, cli):
+    data, _, models, _ = audited
+    model = str(models["base"])
+    for args, message in (
+        (["--model_dirs", f"{model},{model}"], "names a model twice"),
+        (["--model_dirs", model, "--target_data", "../test.h5"], "relative to --data_dir"),
+        (["--model_dirs", ","], "at least one model"),
+    ):
+        result = cli(["audit", "--data_dir", data, *args])
+        assert result.exit_code == 2 and message in result.stderr
+    result = cli(["audit", "--data_dir", data, "--model_dirs", model, "--target_data", "no.h5"])
+    assert result.exit_code == 1 and "data file not found" in result.stderr
+    target = ["target", "--model_dir", model, "--data_dir", data, "--holdout", "1"]
+    result = cli(target)
+    assert result.exit_code == 2 and "--holdout must lie strictly between 0 and 1" in result.stderr
