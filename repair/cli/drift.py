@@ -56,7 +56,7 @@ def _print_report(run) -> None:  # noqa: ANN001 (a repair.drift.run.DriftRun)
 def _print_suggestion(run) -> None:  # noqa: ANN001
     top = run.report.suggestions()
     if not top:
-        print("repair next: nothing (no label lost accuracy)")
+        print("repair next: nothing (no label both drifted and lost accuracy)")
         return
     print("repair next (accuracy drop x share in the current set x drift):")
     for rank, row in enumerate(top, 1):

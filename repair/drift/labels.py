@@ -56,8 +56,9 @@ def _accuracy(true: np.ndarray, predicted: np.ndarray, label: int) -> float | No
 
 def priority(accuracy_drop: float, share: float, drift_score: float | None) -> float:
     """accuracy drop (fraction, 0 when it rose) x share in the current set x sqrt(MMD^2_u)."""
-    drift = np.sqrt(max(drift_score or 0.0, 0.0))
-    return float(max(accuracy_drop, 0.0) * share * drift)
+    if accuracy_drop <= 0 or not drift_score or drift_score <= 0:
+        return 0.0
+    return float(accuracy_drop * share * np.sqrt(drift_score))
 
 
 def label_rows(
@@ -117,5 +118,7 @@ def label_rows(
 
 
 def ranked(rows: Sequence[LabelRow]) -> list[LabelRow]:
-    """The labels worth repairing (priority above 0), highest priority first."""
-    return sorted((r for r in rows if r.priority > 0), key=lambda r: (-r.priority, r.label))
+    """The labels to repair next, highest priority first: those whose inputs drifted and whose
+    accuracy dropped. A drop without drift is not new: the baseline showed it already."""
+    chosen = (r for r in rows if r.drift and r.priority > 0)
+    return sorted(chosen, key=lambda r: (-r.priority, r.label))
