@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from repair.app.drift import run_drift
 from repair.core.data import inspect_split, read_split, write_split
-from repair.drift.run import DriftSettings, run_drift
+from repair.drift.report import DriftSettings
 from repair.drift.scenario import scale_brightness, three_weeks
 
 

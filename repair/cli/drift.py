@@ -27,7 +27,7 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
 
 
-def _print_report(run) -> None:  # noqa: ANN001 (a repair.drift.run.DriftRun)
+def _print_report(run) -> None:  # noqa: ANN001 (a repair.app.drift.DriftRun)
     summary = run.summary
     layer = summary["layer"]
     print(
@@ -106,7 +106,8 @@ def drift_command(
 ) -> None:
     """Compare the embeddings of a baseline split and a current split: has the data drifted,
     which labels moved, what to repair next."""
-    from repair.drift.run import DriftSettings, parse_methods, run_drift
+    from repair.app.drift import run_drift
+    from repair.drift.report import DriftSettings, parse_methods
     from repair.errors import ConfigError
 
     try:

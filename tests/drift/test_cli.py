@@ -130,3 +130,16 @@ def test_missing_current_file(
         == f"error: data file not found: {tmp_path / 'nope.h5'}"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_write_negatives_refuses_a_target_layout(
+    digits_model_dir: Path, digits_data_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "new" / "positive").mkdir(parents=True)
+    args = _drift_args(
+        digits_model_dir, digits_data_dir / "train.h5", digits_data_dir / "test.h5", tmp_path
+    )
+    result = run_repair([*args, "--write_negatives", tmp_path / "new"])
+    assert result.exit_code == 1
+    assert "holds repair target's positive/ folder" in result.stderr
+    assert not (tmp_path / "drift.json").exists()

@@ -10,7 +10,7 @@ from repair.drift.classifier import classifier_drift
 from repair.drift.cluster import cluster_drift
 from repair.drift.mmd import mmd2_unbiased, mmd_drift, pca_projector
 from repair.drift.prediction import prediction_drift
-from repair.drift.run import DriftSettings, compare_embeddings, parse_methods
+from repair.drift.report import DriftSettings, compare_embeddings, parse_methods
 from repair.drift.scenario import gaussian_blur_3x3, scale_brightness, three_weeks
 from repair.drift.stats import js_distance, permutation_p_value
 from repair.errors import ConfigError

@@ -1,8 +1,8 @@
-"""``repair drift`` as a keyword-only function: two split files in, drift.json, the label and
-cluster tables and drift.png out (all written atomically), plus what to repair next.
+"""``repair drift`` as a keyword-only function: two split files in; drift.json, the label and
+cluster tables and drift.png out (one set, committed at once), plus what to repair next.
 
-The statistics are computed by :func:`compare_embeddings` on arrays; this module only loads
-the model, embeds both splits and writes files.
+The statistics are computed on arrays by :func:`repair.drift.report.compare_embeddings`; this
+module loads the model, embeds both splits and writes files. TensorFlow is imported inside.
 """
 
 from __future__ import annotations
@@ -10,21 +10,18 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from repair.core.files import csv_text, write_json_atomic, write_text_atomic
-from repair.drift.classifier import classifier_drift
-from repair.drift.cluster import ClusterRow, cluster_drift
-from repair.drift.labels import LabelRow, label_rows, ranked
-from repair.drift.mmd import MAX_DIM, mmd_drift, pca_projector
-from repair.drift.prediction import prediction_drift
-from repair.drift.stats import DriftTest
-from repair.errors import ConfigError
+from repair.core.files import csv_text, staged_set, write_json_atomic, write_text_atomic
+from repair.drift.cluster import ClusterRow
+from repair.drift.labels import LabelRow
+from repair.drift.report import DriftReport, DriftSettings, compare_embeddings
+from repair.errors import ConfigError, DataFormatError
 
-METHODS = ("cluster", "classifier", "mmd", "prediction")
+STAGING_PREFIX = ".drift-staging-"
 DRIFT_JSON = "drift.json"
 LABELS_CSV = "drift_labels.csv"
 CLUSTERS_CSV = "drift_clusters.csv"
@@ -58,134 +55,6 @@ CLUSTER_COLUMNS = (
     "baseline_error_rate",
     "current_error_rate",
 )
-
-
-def parse_methods(text: str | Sequence[str]) -> tuple[str, ...]:
-    """``'cluster,mmd'`` -> ``('cluster', 'mmd')`` in the canonical order; ConfigError on an
-    unknown or missing name."""
-    names = [n.strip().lower() for n in (text.split(",") if isinstance(text, str) else text)]
-    names = [n for n in names if n]
-    unknown = [n for n in names if n not in METHODS]
-    if unknown or not names:
-        raise ConfigError(
-            f"--methods takes a comma-separated subset of {','.join(METHODS)}; "
-            f"got {','.join(names) if names else 'nothing'}"
-        )
-    return tuple(m for m in METHODS if m in names)
-
-
-@dataclass(frozen=True)
-class DriftSettings:
-    """The options of a drift run, checked once."""
-
-    methods: tuple[str, ...] = METHODS
-    clusters: int = 20
-    permutations: int = 500
-    random_state: int = 0
-
-    def __post_init__(self) -> None:
-        parse_methods(self.methods)
-        if self.clusters < 2:
-            raise ConfigError(f"--clusters must be at least 2; got {self.clusters}")
-        if self.permutations < 1:
-            raise ConfigError(f"--permutations must be a positive integer; got {self.permutations}")
-
-
-@dataclass
-class DriftReport:
-    """The outcome of comparing two sets' embeddings (no file names, no model)."""
-
-    tests: dict[str, DriftTest]
-    labels: list[LabelRow]
-    clusters: list[ClusterRow] | None
-    class_names: tuple[str, ...]
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def drift(self) -> bool:
-        return any(test.drift for test in self.tests.values())
-
-    @property
-    def drifted_labels(self) -> list[int]:
-        return [row.label for row in self.labels if row.drift]
-
-    def suggestions(self) -> list[LabelRow]:
-        return ranked(self.labels)
-
-
-def _timed(timings: dict[str, float], name: str, call):  # noqa: ANN001, ANN202
-    start = time.perf_counter()
-    result = call()
-    timings[name] = round(time.perf_counter() - start, 3)
-    return result
-
-
-def compare_embeddings(
-    baseline: np.ndarray,
-    current: np.ndarray,
-    *,
-    baseline_true: np.ndarray,
-    baseline_predicted: np.ndarray,
-    current_true: np.ndarray,
-    current_predicted: np.ndarray,
-    num_classes: int,
-    class_names: Sequence[str] | None = None,
-    settings: DriftSettings = DriftSettings(),  # noqa: B008 (frozen, so shared safely)
-) -> DriftReport:
-    """Every method of ``settings`` and the per-label table for embeddings (n, d) and (m, d)."""
-    if len(baseline) <= settings.clusters and "cluster" in settings.methods:
-        raise ConfigError(
-            f"--clusters must be smaller than the baseline's {len(baseline)} inputs; "
-            f"got {settings.clusters}"
-        )
-    names = tuple(class_names or ()) or tuple(str(k) for k in range(num_classes))
-    seed, perms = settings.random_state, settings.permutations
-    project = pca_projector(baseline, MAX_DIM, seed)
-    timings: dict[str, float] = {}
-    tests: dict[str, DriftTest] = {}
-    clusters = None
-    calls = {
-        "classifier": lambda: classifier_drift(baseline, current, permutations=perms, seed=seed),
-        "mmd": lambda: mmd_drift(baseline, current, permutations=perms, seed=seed, project=project),
-        "prediction": lambda: prediction_drift(
-            baseline_predicted, current_predicted, num_classes, permutations=perms, seed=seed
-        ),
-    }
-    for method in settings.methods:
-        if method == "cluster":
-            tests[method], clusters = _timed(
-                timings,
-                method,
-                lambda: cluster_drift(
-                    baseline,
-                    current,
-                    clusters=settings.clusters,
-                    permutations=perms,
-                    seed=seed,
-                    baseline_labels=baseline_true,
-                    baseline_wrong=baseline_true != baseline_predicted,
-                    current_wrong=current_true != current_predicted,
-                ),
-            )
-        else:
-            tests[method] = _timed(timings, method, calls[method])
-    labels = _timed(
-        timings,
-        "labels",
-        lambda: label_rows(
-            baseline,
-            current,
-            baseline_true=baseline_true,
-            baseline_predicted=baseline_predicted,
-            current_true=current_true,
-            current_predicted=current_predicted,
-            class_names=names,
-            permutations=perms,
-            seed=seed,
-            project=project,
-        ),
-    )
-    return DriftReport(tests, labels, clusters, names, timings)
 
 
 def _cell(value: object) -> object:
@@ -283,9 +152,9 @@ def run_drift(
     them and write drift.json, drift_labels.csv, drift_clusters.csv and drift.png."""
     from repair.core.model import load_model
     from repair.drift.embeddings import embed_split, embedding_layer
-    from repair.reports import save_png
-    from repair.reports.drift import drift_figure
 
+    if write_negatives is not None:
+        check_negatives_dir(write_negatives)
     model = load_model(model_dir)
     index = embedding_layer(model, layer)
     start = time.perf_counter()
@@ -324,17 +193,8 @@ def run_drift(
         sizes=(len(a.true), len(b.true)),
         settings=settings,
     )
-    files = [
-        write_json_atomic(output_dir / DRIFT_JSON, summary),
-        write_text_atomic(output_dir / LABELS_CSV, labels_csv(report.labels)),
-    ]
-    if report.clusters is not None:
-        text = clusters_csv(report.clusters, report.class_names)
-        files.append(write_text_atomic(output_dir / CLUSTERS_CSV, text))
     title = f"{current.name} vs {baseline.name}, input of layer {index} ({layer_info['name']})"
-    files.append(
-        save_png(drift_figure(report.clusters, report.labels, title), output_dir / CHART_PNG)
-    )
+    files = write_outputs(output_dir, report, summary, title)
     top = report.suggestions()
     commands = (
         suggested_commands(model_dir, current, top[0].label, None if layer is None else index)
@@ -368,3 +228,36 @@ def write_drifted_negatives(  # noqa: PLR0913
 
     summary = split_positive_negative(model, current, output_dir, batch_size, keep=keep)
     return {label: summary.negative_count(label) for label in sorted(summary.negatives)}
+
+
+def write_outputs(
+    output_dir: Path, report: DriftReport, summary: dict[str, object], title: str
+) -> list[Path]:
+    """Write drift.json, the CSV tables and drift.png into ``output_dir`` as one set (an
+    interrupted run leaves the previous set whole). A drift_clusters.csv of an earlier run is
+    removed when the cluster method did not run this time, so the set never mixes runs."""
+    from repair.reports import save_png
+    from repair.reports.drift import drift_figure
+
+    names = [DRIFT_JSON, LABELS_CSV, CHART_PNG]
+    with staged_set(output_dir, STAGING_PREFIX, last=DRIFT_JSON) as stage:
+        write_text_atomic(stage / LABELS_CSV, labels_csv(report.labels))
+        if report.clusters is not None:
+            text = clusters_csv(report.clusters, report.class_names)
+            write_text_atomic(stage / CLUSTERS_CSV, text)
+            names.insert(2, CLUSTERS_CSV)
+        save_png(drift_figure(report.clusters, report.labels, title), stage / CHART_PNG)
+        write_json_atomic(stage / DRIFT_JSON, summary)
+    if report.clusters is None:
+        (output_dir / CLUSTERS_CSV).unlink(missing_ok=True)
+    return [output_dir / name for name in names]
+
+
+def check_negatives_dir(folder: Path) -> None:
+    """Refuse a folder holding a whole ``repair target`` layout: writing the negatives there
+    would replace its positives, which ``optimize`` needs."""
+    if (folder / "positive").is_dir():
+        raise DataFormatError(
+            f"{folder} holds repair target's positive/ folder; --write_negatives would replace "
+            "that layout: name another folder"
+        )
