@@ -15,7 +15,7 @@ from sklearn.model_selection import StratifiedKFold, permutation_test_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from repair.drift.stats import DriftTest, null_threshold, subsample
+from repair.drift.stats import DriftTest, null_threshold, subsample_sets
 
 FLOOR = 0.55  # the usual default of monitoring tools
 FOLDS = 5
@@ -35,11 +35,10 @@ def classifier_drift(
     """Mean ROC AUC over ``FOLDS`` stratified folds of a standardised logistic regression on
     ``baseline`` (n, d) vs ``current`` (m, d); permutations are capped at ``MAX_PERMUTATIONS``."""
     rng = np.random.default_rng(seed)
-    keep_a = subsample(len(baseline), max_samples, rng)
-    keep_b = subsample(len(current), max_samples, rng)
-    features = np.concatenate([baseline[keep_a], current[keep_b]])
-    target = np.concatenate([np.zeros(len(keep_a), int), np.ones(len(keep_b), int)])
-    folds = min(FOLDS, len(keep_a), len(keep_b))
+    a, b, sampled = subsample_sets(baseline, current, max_samples, rng)
+    features = np.concatenate([a, b])
+    target = np.concatenate([np.zeros(len(a), int), np.ones(len(b), int)])
+    folds = min(FOLDS, len(a), len(b))
     # liblinear: deterministic, and several times faster than lbfgs on these small problems
     model = make_pipeline(StandardScaler(), LogisticRegression(solver="liblinear", max_iter=500))
     rounds = min(permutations, MAX_PERMUTATIONS)
@@ -55,9 +54,7 @@ def classifier_drift(
     settings = {
         "model": "logistic regression (liblinear, standardised features)",
         "folds": folds,
-        "baseline_samples": len(keep_a),
-        "current_samples": len(keep_b),
-        "subsampled": bool(len(keep_a) < len(baseline) or len(keep_b) < len(current)),
+        **sampled,
         "permutations": rounds,
         "random_state": seed,
         "floor": floor,

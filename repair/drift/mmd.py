@@ -16,7 +16,13 @@ import numpy as np
 from scipy.spatial.distance import pdist, squareform
 from sklearn.decomposition import PCA
 
-from repair.drift.stats import DriftTest, null_threshold, permutation_p_value, subsample
+from repair.drift.stats import (
+    DriftTest,
+    null_threshold,
+    permutation_p_value,
+    subsample,
+    subsample_sets,
+)
 
 MAX_SAMPLES = 1000  # per set, for the O(n^2) kernel matrix
 MAX_DIM = 100  # wider embeddings are projected on this many principal axes
@@ -88,18 +94,15 @@ def mmd_drift(
     """The MMD test of ``baseline`` (n, d) vs ``current`` (m, d); both need 2 inputs or more."""
     rng = np.random.default_rng(seed)
     project = project or pca_projector(baseline, max_dim, seed)
-    keep_a = subsample(len(baseline), max_samples, rng)
-    keep_b = subsample(len(current), max_samples, rng)
-    a, b = project(baseline[keep_a]), project(current[keep_b])
+    a, b, sampled = subsample_sets(baseline, current, max_samples, rng)
+    a, b = project(a), project(b)
     observed, null, bandwidth = mmd_permutation(a, b, permutations=permutations, rng=rng)
     settings = {
         "kernel": "rbf",
         "bandwidth": round(bandwidth, 6),
         "dimensions": int(a.shape[1]),
         "input_dimensions": int(baseline.shape[1]),
-        "baseline_samples": len(keep_a),
-        "current_samples": len(keep_b),
-        "subsampled": bool(len(keep_a) < len(baseline) or len(keep_b) < len(current)),
+        **sampled,
         "permutations": permutations,
         "random_state": seed,
         "floor": 0.0,

@@ -100,3 +100,17 @@ def subsample(n: int, cap: int, rng: np.random.Generator) -> np.ndarray:
     if n <= cap:
         return np.arange(n)
     return np.sort(rng.choice(n, size=cap, replace=False))
+
+
+def subsample_sets(
+    baseline: np.ndarray, current: np.ndarray, cap: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
+    """At most ``cap`` rows of each set (seeded), and the settings that say so."""
+    keep_a = subsample(len(baseline), cap, rng)
+    keep_b = subsample(len(current), cap, rng)
+    settings = {
+        "baseline_samples": len(keep_a),
+        "current_samples": len(keep_b),
+        "subsampled": bool(len(keep_a) < len(baseline) or len(keep_b) < len(current)),
+    }
+    return baseline[keep_a], current[keep_b], settings
