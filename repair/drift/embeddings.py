@@ -16,7 +16,7 @@ from tqdm import tqdm
 from repair.core.data import SplitInfo, SplitReader
 from repair.core.model import check_model_matches, predict_scores
 from repair.core.tf import keras
-from repair.errors import ConfigError, DataFormatError
+from repair.errors import ConfigError, DataFormatError, ModelError
 from repair.methods.arachne.activations import default_target_layer, input_extractor
 
 
@@ -39,7 +39,10 @@ def embedding_layer(model: keras.Model, layer: int | None) -> int:
     """``layer`` as an index into ``model.layers`` (negative counts from the end), or Arachne's
     default target layer when None; ConfigError naming ``--layer`` when out of range."""
     if layer is None:
-        return default_target_layer(model)
+        try:
+            return default_target_layer(model)
+        except ModelError as error:
+            raise ModelError(str(error).replace("--target_layer", "--layer")) from None
     count = len(model.layers)
     if not -count <= layer < count:
         raise ConfigError(
