@@ -40,6 +40,13 @@ def _print_report(run) -> None:  # noqa: ANN001 (a repair.app.drift.DriftRun)
         p_value = "" if test["p_value"] is None else f"{test['p_value']:.4f}"
         verdict = "yes" if test["drift"] else "no"
         print(f"| {name} | {test['score']:.4f} | {test['threshold']:.4f} | {p_value} | {verdict} |")
+    for name, test in summary["methods"].items():
+        settings = test["settings"]
+        if settings.get("subsampled"):
+            print(
+                f"note: {name} ran on a seeded subsample of {settings['baseline_samples']} "
+                f"baseline and {settings['current_samples']} current inputs"
+            )
     print("| label | name | share base | share now | drift p | acc base | acc now |")
     print("|---|---|---|---|---|---|---|")
     for row in run.report.labels:
