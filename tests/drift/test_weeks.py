@@ -14,6 +14,7 @@ from repair.core.model import load_model
 from repair.drift.embeddings import embed_split, embedding_layer
 from repair.drift.mmd import mmd_drift
 from tests.conftest import run_ok
+from tests.reports.conftest import check_png
 
 PERMUTATIONS = 100
 
@@ -111,4 +112,4 @@ def test_label_shift_shows_the_missing_label(
     assert largest["current_accuracy"] == "" and largest["drift_p_value"] == ""
     assert float(largest["baseline_accuracy"]) > 0.5
     assert not (tmp_path / "out" / "drift_clusters.csv").exists()  # the cluster method did not run
-    assert (tmp_path / "out" / "drift.png").read_bytes()[:4] == b"\x89PNG"
+    check_png(tmp_path / "out" / "drift.png", (1100, 900))
