@@ -19,7 +19,7 @@ from repair.core.files import csv_text, staged_set, write_json_atomic, write_tex
 from repair.drift.cluster import ClusterRow
 from repair.drift.labels import LabelRow
 from repair.drift.report import DriftReport, DriftSettings, compare_embeddings
-from repair.errors import ConfigError, DataFormatError
+from repair.errors import DataFormatError
 
 STAGING_PREFIX = ".drift-staging-"
 DRIFT_JSON = "drift.json"
@@ -161,7 +161,7 @@ def run_drift(
     a = embed_split(model, baseline, index, batch_size, "embed baseline")
     b = embed_split(model, current, index, batch_size, "embed current")
     if a.info.num_classes != b.info.num_classes:
-        raise ConfigError(
+        raise DataFormatError(
             f"{baseline} has {a.info.num_classes} classes and {current} "
             f"{b.info.num_classes}; drift compares splits of one dataset"
         )
