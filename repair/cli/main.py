@@ -12,6 +12,7 @@ from repair.cli import (
     corrupt,
     create_category_dir,
     create_image_subset,
+    drift,
     evaluate,
     localize,
     optimize,
@@ -65,6 +66,7 @@ app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
 app.command("attack")(attack.attack_command)
 app.command("audit")(audit.audit_command)
+app.command("drift")(drift.drift_command)
 app.add_typer(utils.utils_app, name="utils")
 app.command("create_category_dir")(create_category_dir.create_category_dir_command)
 app.command("create_image_subset")(create_image_subset.create_image_subset_command)
