@@ -59,7 +59,8 @@ def glass_blur(
     sigma, delta, passes = params
     n, height, width = images.shape[:3]
     blurred = _filters.gaussian(images, sigma)
-    pixels = np.floor(np.clip(blurred, 0.0, 1.0) * 255.0).astype(np.uint8)
+    # truncated to 8 bits as published (np.uint8); the 1e-4 keeps k / 255 from becoming k - 1
+    pixels = np.floor(np.clip(blurred, 0.0, 1.0) * 255.0 + 1e-4).astype(np.uint8)
     rows = np.arange(height - delta, delta, -1)
     cols = np.arange(width - delta, delta, -1)
     offsets = rng.integers(-delta, delta, size=(passes, len(rows), len(cols), 2, n))

@@ -236,6 +236,23 @@ def test_motion_blur_is_a_one_sided_gaussian_line(radius: float, sigma: float) -
         np.testing.assert_allclose(got, want, atol=TOL)
 
 
+def test_glass_blur_moves_each_pixel_from_its_up_left_neighbourhood() -> None:
+    # CIFAR intensity 1: sigma 0.05 (a 1-tap gaussian, so no blur), delta 1, one pass. Each
+    # visited pixel takes the value of the pixel at offset (dy, dx) in {-1, 0}^2, which the
+    # bottom-right to top-left visit has not changed yet; rows and columns 0-1 are not visited.
+    images = _images(n=2, size=32)
+    out = _run(images, "glass_blur", 1)
+    assert table("glass_blur", "cifar")[0] == (0.05, 1, 1)
+    np.testing.assert_array_equal(out[:, :2], images[:, :2])
+    np.testing.assert_array_equal(out[:, :, :2], images[:, :, :2])
+    for n in range(2):
+        for h in range(2, 32):
+            for w in range(2, 32):
+                sources = images[n, h - 1 : h + 1, w - 1 : w + 1].reshape(4, 3)
+                assert np.any(np.all(np.abs(sources - out[n, h, w]) < 1e-6, axis=1)), (h, w)
+    assert np.mean(np.any(out != images, axis=-1)) > 0.3
+
+
 def test_motion_blur_corruption_draws_one_direction_per_image() -> None:
     images = np.repeat(_images(n=1), 4, axis=0)
     out = _run(images, "motion_blur", 5)
