@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from repair.errors import DataFormatError
+
 
 def temporary_sibling(target: Path) -> Path:
     """A hidden path beside ``target`` with the same suffix (Keras checks ``.keras``), unique
@@ -56,3 +58,25 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue()
+
+
+def is_plain_name(name: object) -> bool:
+    """Whether ``name`` is one plain file name: a non-empty string that is not ``.`` or ``..``
+    and holds no path separator (``/`` or ``\\``) and no NUL, so joined to a folder it stays in
+    that folder. Names read from data files pass this before they become paths."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and not any(char in name for char in ("/", "\\", "\0"))
+    )
+
+
+def check_plain_name(name: object, what: str) -> str:
+    """``name`` itself when :func:`is_plain_name`; else a DataFormatError naming ``what`` (the
+    file and field it came from), so that an unsafe name is refused, never followed."""
+    if not is_plain_name(name):
+        raise DataFormatError(
+            f"unsafe file name {name!r} in {what}: a name must be a plain file name "
+            "(no '/', '\\', '..', NUL or empty name)"
+        )
+    return name
