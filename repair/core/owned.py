@@ -1,0 +1,125 @@
+"""Outputs a command owns: write a set of files in a staging folder, swap it in at once, and
+delete on a rerun only what the command recorded as its own.
+
+A command (``prepare``, ``target``) writes its files into a hidden staging folder inside the
+output folder. :func:`commit_staged` then moves them into place with renames (milliseconds,
+not the minutes of writing), after removing the files its previous run wrote that this run does
+not replace. What it wrote is recorded in a hidden manifest, ``.repair-<command>.json``; files it
+did not record (a user's own, another command's) are never deleted. The manifest lists the union
+of the old and new files while the renames run, so a kill during them leaves nothing the next
+run will not clean up. :func:`remove_stale_temporaries` removes the staging folders and
+temporary files of runs that were killed (their process is gone).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from repair.core.files import is_plain_name, write_json_atomic
+from repair.errors import DataFormatError
+
+MANIFEST_VERSION = 1
+# ``.name.tmp-PID-xxxxxxxx.suffix`` (repair.core.files.temporary_sibling) and
+# ``.<command>-staging-PID`` (staging_folder).
+TEMPORARY = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]{8}(\.[^.]*)?$")
+
+
+def manifest_path(folder: Path, command: str) -> Path:
+    return folder / f".repair-{command}.json"
+
+
+def staging_folder(folder: Path, command: str) -> Path:
+    """This process's hidden staging folder for ``command`` inside ``folder``."""
+    return folder / f".{command}-staging-{os.getpid()}"
+
+
+def _is_relative_name(text: object) -> bool:
+    return isinstance(text, str) and all(is_plain_name(part) for part in text.split("/"))
+
+
+def read_manifest(folder: Path, command: str) -> list[str]:
+    """The files (relative, ``/``-separated) that ``command``'s last run wrote in ``folder``;
+    none when it has no manifest. A path leading out of ``folder`` is refused."""
+    path = manifest_path(folder, command)
+    if not path.is_file():
+        return []
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise DataFormatError(
+            f"{path} is not a manifest of repair {command}; delete it to start afresh"
+        ) from None
+    if not isinstance(files, list) or not all(_is_relative_name(f) for f in files):
+        raise DataFormatError(f"{path} lists a path outside {folder}; it is not ours to follow")
+    return files
+
+
+def _write_manifest(folder: Path, command: str, files: list[str]) -> None:
+    write_json_atomic(
+        manifest_path(folder, command),
+        {"command": command, "version": MANIFEST_VERSION, "files": sorted(files)},
+    )
+
+
+def _remove_with_empty_parents(folder: Path, relative: str) -> None:
+    path = folder / relative
+    if path.is_file() or path.is_symlink():
+        path.unlink()
+    parent = path.parent
+    while parent != folder and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+def commit_staged(staging: Path, folder: Path, command: str) -> list[str]:
+    """Move every file under ``staging`` to the same place under ``folder``; first delete the
+    files ``command`` recorded last time that this set does not replace (and folders left
+    empty by that). Returns the new set, now recorded in the manifest."""
+    new = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+    old = read_manifest(folder, command)
+    _write_manifest(folder, command, sorted(set(old) | set(new)))
+    for relative in sorted(set(old) - set(new)):
+        _remove_with_empty_parents(folder, relative)
+    for relative in new:
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / relative, target)
+    _write_manifest(folder, command, new)
+    shutil.rmtree(staging, ignore_errors=True)
+    return new
+
+
+def _process_gone(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False
+    return False
+
+
+def remove_stale_temporaries(folder: Path, command: str) -> list[Path]:
+    """Remove ``command``'s staging folders and the hidden temporary files in ``folder`` left by
+    killed runs (the process that made them is gone); return what was removed. Only our own
+    name patterns are touched."""
+    if not folder.is_dir():
+        return []
+    staging = re.compile(rf"^\.{re.escape(command)}-staging-(?P<pid>\d+)$")
+    removed = []
+    for entry in folder.iterdir():
+        if match := staging.match(entry.name):
+            if entry.is_dir() and _process_gone(int(match["pid"])):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+        elif (match := TEMPORARY.match(entry.name)) and entry.is_file():
+            if _process_gone(int(match["pid"])):
+                entry.unlink(missing_ok=True)
+                removed.append(entry)
+    return removed
