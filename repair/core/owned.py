@@ -114,12 +114,12 @@ def remove_stale_temporaries(folder: Path, command: str) -> list[Path]:
     staging = re.compile(rf"^\.{re.escape(command)}-staging-(?P<pid>\d+)$")
     removed = []
     for entry in folder.iterdir():
-        if match := staging.match(entry.name):
-            if entry.is_dir() and _process_gone(int(match["pid"])):
-                shutil.rmtree(entry, ignore_errors=True)
-                removed.append(entry)
-        elif (match := TEMPORARY.match(entry.name)) and entry.is_file():
-            if _process_gone(int(match["pid"])):
-                entry.unlink(missing_ok=True)
-                removed.append(entry)
+        match = staging.match(entry.name) if entry.is_dir() else TEMPORARY.match(entry.name)
+        if match is None or not _process_gone(int(match["pid"])):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
     return removed
