@@ -13,11 +13,13 @@ from tqdm import tqdm
 
 from repair.core.data import SPLIT_NAMES, SplitWriter
 from repair.core.owned import commit_staged, remove_stale_temporaries, staging_folder
+from repair.core.resources import available_memory
 from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.errors import ConfigError, DataFormatError
 
 CHUNK = 512
 PREPARE_COMMAND = "prepare"
+LOAD_BUDGET = 512 * 1024 * 1024
 
 
 def check_ratios(ratios: Sequence[float]) -> None:
@@ -44,6 +46,14 @@ def split_positions(
         for k, name in enumerate(SPLIT_NAMES)
         if ratios[k] > 0
     }
+
+
+def fitting_chunk(sample: np.ndarray, chunk_size: int) -> int:
+    """Images loaded at once: at most ``chunk_size``, fewer when large images (``sample`` is
+    one, (1, H, W, C)) would take more than LOAD_BUDGET or an eighth of the free memory."""
+    budget = min(LOAD_BUDGET, available_memory() // 8)
+    # The plugin's array and the writer's float32 copy exist at the same time.
+    return int(max(1, min(chunk_size, budget // max(1, 2 * sample.nbytes))))
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ def _write_splits(
     chunk_size: int,
 ) -> list[WrittenSplit]:
     written = []
+    chunk_size = fitting_chunk(plugin.load(np.array([0])), chunk_size)
     for name, positions in split_positions(len(index), ratios, seed).items():
         if len(positions) == 0:
             continue
