@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -41,6 +42,8 @@ def parse_float_list(option: str, text: str, length: int | None = None) -> list[
         raise UsageError(
             f"{option} must be comma-separated numbers, like 0.5,0.2,0.3,0; got {text!r}"
         ) from None
+    if not all(math.isfinite(v) for v in values):
+        raise UsageError(f"{option} must be finite numbers; got {text!r}")
     if length is not None and len(values) != length:
         raise UsageError(f"{option} needs {length} comma-separated numbers; got {text!r}")
     return values
