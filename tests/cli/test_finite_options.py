@@ -25,8 +25,8 @@ def test_every_kind_of_float_option_refuses_nan(tmp_path: Path) -> None:
             "--velocity_phi must be a finite number",
         ),
         (
-            ["create_category_dir", "--input_dir", tmp_path, "--label_file", tmp_path / "x",
-             "--output_dir", tmp_path / "o", "--min_area=nan"],
+            ["utils", "draw_radar_chart", "--model_dir", tmp_path, "--data_dir", tmp_path,
+             "--min_lim=nan"],
             "must be a finite number",
         ),
     ]  # fmt: skip
