@@ -58,7 +58,8 @@ def read_manifest(folder: Path, command: str) -> list[str]:
     return files
 
 
-def _write_manifest(folder: Path, command: str, files: list[str]) -> None:
+def write_manifest(folder: Path, command: str, files: list[str]) -> None:
+    """Record ``files`` (relative to ``folder``) as what ``command`` wrote there."""
     write_json_atomic(
         manifest_path(folder, command),
         {"command": command, "version": MANIFEST_VERSION, "files": sorted(files)},
@@ -81,14 +82,14 @@ def commit_staged(staging: Path, folder: Path, command: str) -> list[str]:
     empty by that). Returns the new set, now recorded in the manifest."""
     new = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
     old = read_manifest(folder, command)
-    _write_manifest(folder, command, sorted(set(old) | set(new)))
+    write_manifest(folder, command, sorted(set(old) | set(new)))
     for relative in sorted(set(old) - set(new)):
         _remove_with_empty_parents(folder, relative)
     for relative in new:
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / relative, target)
-    _write_manifest(folder, command, new)
+    write_manifest(folder, command, new)
     shutil.rmtree(staging, ignore_errors=True)
     return new
 
@@ -123,3 +124,10 @@ def remove_stale_temporaries(folder: Path, command: str) -> list[Path]:
             entry.unlink(missing_ok=True)
         removed.append(entry)
     return removed
+
+
+def remove_recorded(folder: Path, command: str) -> None:
+    """Delete the files ``command`` recorded in ``folder`` (and folders left empty)."""
+    for relative in read_manifest(folder, command):
+        _remove_with_empty_parents(folder, relative)
+    manifest_path(folder, command).unlink(missing_ok=True)
