@@ -19,7 +19,7 @@ import re
 import shutil
 from pathlib import Path
 
-from repair.core.files import is_plain_name, write_json_atomic
+from repair.core.files import is_plain_name, pid_alive, write_json_atomic
 from repair.errors import DataFormatError
 
 MANIFEST_VERSION = 1
@@ -94,18 +94,6 @@ def commit_staged(staging: Path, folder: Path, command: str) -> list[str]:
     return new
 
 
-def _process_gone(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, OSError):
-        return False
-    return False
-
-
 def remove_stale_temporaries(folder: Path, command: str) -> list[Path]:
     """Remove ``command``'s staging folders and the hidden temporary files in ``folder`` left by
     killed runs (the process that made them is gone); return what was removed. Only our own
@@ -116,7 +104,7 @@ def remove_stale_temporaries(folder: Path, command: str) -> list[Path]:
     removed = []
     for entry in folder.iterdir():
         match = staging.match(entry.name) if entry.is_dir() else TEMPORARY.match(entry.name)
-        if match is None or not _process_gone(int(match["pid"])):
+        if match is None or pid_alive(int(match["pid"])):
             continue
         if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
