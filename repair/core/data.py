@@ -6,7 +6,7 @@ A split file holds ``images`` (N, H, W, C) in [0, 1] and ``labels`` (N, K) one-h
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ DEFAULT_CHUNK = 1024
 # decompresses little, large enough that gzip compresses well.
 CHUNK_BYTES = 256 * 1024
 COMPRESSION = "gzip"
-COMPRESSION_LEVEL = 4
+COMPRESSION_LEVEL = 1  # level 4 saves 10% more bytes, but writes and reads 1.7x slower
 # Deflate cannot shrink data more than about 1032:1, so a file storing S bytes of a dataset
 # cannot hold more than this many times S of it: a header declaring more is corrupt or forged.
 MAX_COMPRESSION_RATIO = 1100
@@ -245,6 +245,18 @@ class SplitReader:
             return int(np.flatnonzero(bad)[0])
 
         flat = images.reshape(len(images), -1)
+        if flat.size and not self._pixels_ok(flat):
+            self._pixel_error(flat, row, at)
+        self._check_labels(raw_labels, row, at)
+
+    @staticmethod
+    def _pixels_ok(flat: np.ndarray) -> bool:
+        """Fast path, two passes: NaN makes min and max NaN (every comparison False), an
+        infinity lands outside the range."""
+        low, high = float(flat.min()), float(flat.max())
+        return low >= -PIXEL_TOLERANCE and high <= 1.0 + PIXEL_TOLERANCE
+
+    def _pixel_error(self, flat: np.ndarray, row: Callable, at: Callable) -> None:
         finite = np.isfinite(flat).all(axis=1)
         if not finite.all():
             raise DataFormatError(
@@ -259,6 +271,8 @@ class SplitReader:
                 f"{row(outside)} has values in [{flat[at(outside)].min():g}, "
                 f"{flat[at(outside)].max():g}]"
             )
+
+    def _check_labels(self, raw_labels: np.ndarray, row: Callable, at: Callable) -> None:
         num_classes = self.info.num_classes if hasattr(self, "info") else None
         if raw_labels.ndim == 2:
             one_hot = np.isin(raw_labels, (0, 1)).all(axis=1) & (raw_labels.sum(axis=1) == 1)
