@@ -41,29 +41,34 @@ def _is_relative_name(text: object) -> bool:
     return isinstance(text, str) and all(is_plain_name(part) for part in text.split("/"))
 
 
-def read_manifest(folder: Path, command: str) -> list[str]:
-    """The files (relative, ``/``-separated) that ``command``'s last run wrote in ``folder``;
-    none when it has no manifest. A path leading out of ``folder`` is refused."""
+def read_manifest(folder: Path, command: str) -> dict[str, str]:
+    """The files (relative, ``/``-separated) that ``command`` wrote in ``folder``, each with the
+    source it was made from (``""`` when the command has one only); none without a manifest.
+    A path leading out of ``folder`` is refused."""
     path = manifest_path(folder, command)
     if not path.is_file():
-        return []
+        return {}
     try:
-        files = json.loads(path.read_text(encoding="utf-8"))["files"]
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        content = json.loads(path.read_text(encoding="utf-8"))
+        files, sources = content["files"], content.get("sources", {})
+        recorded = {name: str(sources.get(name, "")) for name in files}
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         raise DataFormatError(
             f"{path} is not a manifest of repair {command}; delete it to start afresh"
         ) from None
-    if not isinstance(files, list) or not all(_is_relative_name(f) for f in files):
+    if not all(_is_relative_name(name) for name in recorded):
         raise DataFormatError(f"{path} lists a path outside {folder}; it is not ours to follow")
-    return files
+    return recorded
 
 
-def write_manifest(folder: Path, command: str, files: list[str]) -> None:
-    """Record ``files`` (relative to ``folder``) as what ``command`` wrote there."""
-    write_json_atomic(
-        manifest_path(folder, command),
-        {"command": command, "version": MANIFEST_VERSION, "files": sorted(files)},
-    )
+def write_manifest(folder: Path, command: str, files: dict[str, str] | list[str]) -> None:
+    """Record ``files`` (relative to ``folder``; a dict gives each one's source) as what
+    ``command`` wrote there."""
+    sources = files if isinstance(files, dict) else dict.fromkeys(files, "")
+    content = {"command": command, "version": MANIFEST_VERSION, "files": sorted(sources)}
+    if any(sources.values()):
+        content["sources"] = dict(sorted(sources.items()))
+    write_json_atomic(manifest_path(folder, command), content)
 
 
 def _remove_with_empty_parents(folder: Path, relative: str) -> None:
@@ -76,20 +81,24 @@ def _remove_with_empty_parents(folder: Path, relative: str) -> None:
         parent = parent.parent
 
 
-def commit_staged(staging: Path, folder: Path, command: str) -> list[str]:
+def commit_staged(staging: Path, folder: Path, command: str, source: str = "") -> list[str]:
     """Move every file under ``staging`` to the same place under ``folder``; first delete the
-    files ``command`` recorded last time that this set does not replace (and folders left
-    empty by that). Returns the new set, now recorded in the manifest."""
+    files ``command`` recorded from the same ``source`` that this set does not replace (and
+    folders left empty by that). Files it recorded from another source stay (the tutorial
+    prepares train/val/test from one folder of crops and repair.h5 from another, into one data
+    folder). Returns the new set, now recorded in the manifest."""
     new = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
     old = read_manifest(folder, command)
-    write_manifest(folder, command, sorted(set(old) | set(new)))
-    for relative in sorted(set(old) - set(new)):
+    dropped = sorted(name for name, origin in old.items() if origin == source and name not in new)
+    write_manifest(folder, command, {**old, **dict.fromkeys(new, source)})
+    for relative in dropped:
         _remove_with_empty_parents(folder, relative)
     for relative in new:
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / relative, target)
-    write_manifest(folder, command, new)
+    kept = {name: origin for name, origin in old.items() if name not in dropped}
+    write_manifest(folder, command, {**kept, **dict.fromkeys(new, source)})
     shutil.rmtree(staging, ignore_errors=True)
     return new
 

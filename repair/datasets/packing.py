@@ -48,6 +48,14 @@ def split_positions(
     }
 
 
+def source_of(plugin: DatasetPlugin) -> str:
+    """What a split is made from: the dataset and its input folder. A rerun from the same
+    source replaces the splits the last one wrote (a split of ratio 0 goes); splits prepared
+    from another source into the same folder stay."""
+    folder = "" if plugin.input_dir is None else str(Path(plugin.input_dir).resolve())
+    return f"{plugin.name}:{folder}"
+
+
 def fitting_chunk(sample: np.ndarray, chunk_size: int) -> int:
     """Images loaded at once: at most ``chunk_size``, fewer when large images (``sample`` is
     one, (1, H, W, C)) would take more than LOAD_BUDGET or an eighth of the free memory."""
@@ -84,7 +92,7 @@ def pack_dataset(
     staging = staging_folder(output_dir, PREPARE_COMMAND)
     try:
         written = _write_splits(plugin, index, staging, output_dir, ratios, seed, chunk_size)
-        commit_staged(staging, output_dir, PREPARE_COMMAND)
+        commit_staged(staging, output_dir, PREPARE_COMMAND, source_of(plugin))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return written

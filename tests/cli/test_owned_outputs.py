@@ -152,3 +152,25 @@ def test_prepare_killed_midway_mixes_no_splits_and_the_next_run_cleans_up(
     _prepare(out, "0.5,0.5,0,0")
     assert not staging.exists()
     assert sorted(p.name for p in out.iterdir()) == [".repair-prepare.json", "train.h5", "val.h5"]
+
+
+def test_commit_keeps_files_recorded_from_another_source(tmp_path: Path) -> None:
+    """The tutorial prepares train/val/test from one folder and repair.h5 from another into the
+    same data folder: the second run must not take the first one's splits for its own."""
+    from repair.core.owned import commit_staged, read_manifest
+
+    out = tmp_path / "data"
+    for source, names in (("a", ["train.h5", "val.h5"]), ("b", ["repair.h5"])):
+        staging = out / f".prepare-staging-{source}"
+        staging.mkdir(parents=True)
+        for name in names:
+            (staging / name).write_text(source)
+        commit_staged(staging, out, "prepare", source)
+    assert read_manifest(out, "prepare") == {"train.h5": "a", "val.h5": "a", "repair.h5": "b"}
+    staging = out / ".prepare-staging-again"
+    staging.mkdir()
+    (staging / "train.h5").write_text("a2")
+    commit_staged(staging, out, "prepare", "a")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [".repair-prepare.json", "repair.h5", "train.h5"]
+    assert (out / "repair.h5").read_text() == "b" and (out / "train.h5").read_text() == "a2"
