@@ -59,8 +59,10 @@ def train(
     batch_size: int = 32,
     learning_rate: float = 1e-3,
     random_state: int = 0,
+    checkpoints: str = "last",
 ) -> TrainResult:
-    """Train ``architecture`` on data_dir/train.h5 (validating on val.h5 if present)."""
+    """Train ``architecture`` on data_dir/train.h5 (validating on val.h5 if present);
+    ``checkpoints``: every, last (the final two epochs) or none."""
     from repair import registry
     from repair.core.data import inspect_split
     from repair.core.training import seed_everything, train_model
@@ -80,6 +82,7 @@ def train(
         batch_size=batch_size,
         seed=random_state,
         learning_rate=learning_rate,
+        checkpoints=checkpoints,
     )
     return TrainResult(result.model_path, result.final("accuracy"), result.final("val_accuracy"))
 
