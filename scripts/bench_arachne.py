@@ -62,7 +62,7 @@ def prepare(workdir: Path, ratios, epochs: int, batch_size: int) -> tuple[Path, 
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(
         train.images, train.labels, epochs=epochs, batch_size=batch_size, verbose=0,
-        callbacks=[EpochCheckpoint(model_dir / "checkpoints")],  # NeuRecover reads the last two
+        callbacks=[EpochCheckpoint(model_dir, keep=2)],  # NeuRecover reads the last two
     )  # fmt: skip
     save_model(model, model_dir)
     split_positive_negative(model, data / "repair.h5", data)

@@ -13,6 +13,7 @@ from repair.methods.arachne.scores import Objective
 from repair.methods.arachne.search import (
     SearchOutcome,
     batched_fitness,
+    check_swarm_fits,
     checked_locations,
     in_batches,
     kept_or_patched,
@@ -34,6 +35,7 @@ def search_patch(
     """The best patch for the degraded inputs among task.negatives, applied to a copy."""
     model = task.model
     locations = checked_locations(model, task.output_dir / WEIGHTS_FILENAME)
+    check_swarm_fits(model, locations, options.num_particles)
     _, previous = history.previous_checkpoint(
         history.checkpoints_folder(options.checkpoints, task.model_dir)
     )
