@@ -51,8 +51,11 @@ class NeuRecoverOptimizeConfig:
         default=10, metadata={"help": "Stop after this many iterations without a better patch."}
     )
     alpha: float = field(
-        default=10.0,
-        metadata={"help": "Weight of the degraded inputs' term in the normalised fitness."},
+        default=1.0,
+        metadata={
+            "help": "Weight of the degraded inputs' term in the normalised fitness (1: both "
+            "terms, each divided by its set's size, weigh the same)."
+        },
     )
     checkpoints: str | None = field(default=None, metadata={"help": CHECKPOINTS_HELP})
 
