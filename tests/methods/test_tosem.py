@@ -264,3 +264,42 @@ def test_protect_keeps_the_original_and_names_the_requirement(
     assert bad_weight.exit_code == 1 and "unknown label 'zebra'" in bad_weight.stderr
     usage = run_repair(["optimize", *common, *FAST, "--search=ga"])
     assert usage.exit_code == 2 and "--search must be one of pso, de" in usage.stderr
+
+
+def test_de_is_seeded_bounded_and_stops_when_stagnant() -> None:
+    """scipy's DE on a toy fitness: the same seed gives the same search, every candidate stays
+    in the bounds, and a flat fitness stops early (by the patience window, or sooner by scipy's
+    own convergence test: every member scores the same)."""
+    from repair.methods.arachne import de
+    from repair.methods.arachne.scores import Scores
+
+    low, high = np.array([-1.0, 0.0, 2.0]), np.array([1.0, 0.5, 3.0])
+    seen = []
+
+    def evaluate(positions: np.ndarray) -> Scores:
+        seen.append(positions.copy())
+        fitness = -np.sum((positions - np.array([0.3, 0.1, 2.5])) ** 2, axis=1)
+        zeros = np.zeros(len(positions), dtype=np.int64)
+        return Scores(fitness, zeros, zeros)
+
+    def run(seed: int) -> tuple:
+        rng = np.random.default_rng(seed)
+        initial = rng.normal(0.0, 1.0, size=(12, 3))
+        return de.search(evaluate, initial, low, high, rng, generations=15, patience=10)
+
+    first, again, other = run(5), run(5), run(6)
+    np.testing.assert_array_equal(first[0].position, again[0].position)
+    assert first[1] == again[1] and first[1] != other[1]
+    assert [row[1] for row in first[1]] == sorted(row[1] for row in first[1])
+    everything = np.concatenate(seen)
+    assert np.all(everything >= low - 1e-12) and np.all(everything <= high + 1e-12)
+
+    def flat(positions: np.ndarray) -> Scores:
+        zeros = np.zeros(len(positions), dtype=np.int64)
+        return Scores(np.zeros(len(positions)), zeros, zeros)
+
+    rng = np.random.default_rng(0)
+    _, history = de.search(flat, rng.random((6, 3)), low, high, rng, generations=50, patience=3)
+    assert 1 <= len(history) <= 5  # a flat fitness: no better patch, stopped early
+    with pytest.raises(Exception, match="at least 5"):
+        de.search(flat, rng.random((4, 3)), low, high, rng, generations=5, patience=3)

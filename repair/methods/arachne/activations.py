@@ -33,9 +33,21 @@ def targetable_reason(model: keras.Model, index: int) -> str | None:
     """Why Arachne cannot patch the kernel of layer ``index``, or None when it can.
 
     The one predicate for "layers Arachne can target": a Dense layer fed by flat vectors, or a
-    2-D convolution (channels last, one group), whose kernel the batched fitness patches.
+    2-D convolution (channels last, one group), whose kernel the batched fitness patches, and
+    followed by a chain of layers up to the output.
     """
-    layer = model.layers[index]
+    reason = _kernel_reason(model.layers[index])
+    if reason is not None:
+        return reason
+    try:
+        check_chain(model, index)  # the batched search runs the layers after it one by one
+    except ModelError as error:
+        return str(error)
+    return None
+
+
+def _kernel_reason(layer: keras.layers.Layer) -> str | None:
+    """Why the batched fitness cannot patch ``layer``'s kernel, or None."""
     if isinstance(layer, keras.layers.Dense):
         if len(layer.kernel.shape) != 2 or len(layer.input.shape) != 2:
             return (
