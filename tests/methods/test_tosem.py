@@ -258,6 +258,11 @@ def test_protect_keeps_the_original_and_names_the_requirement(
     )
     summary = json.loads(result.stdout)
     assert summary["details"]["kept_original"] and summary["patched"] == 0
+    weighted = run_ok(
+        ["optimize", *common, *FAST, "--json", "--fitness=normalized", "--label_weights=0=0,1=3"]
+    )
+    settings = json.loads(weighted.stdout)["settings"]
+    assert settings["label_weights"] == "0=0,1=3" and settings["fitness"] == "normalized"
     bad_label = run_repair(["optimize", *common, *FAST, "--protect=zebra>=50"])
     assert bad_label.exit_code == 1 and "unknown label 'zebra'" in bad_label.stderr
     bad_weight = run_repair(["optimize", *common, *FAST, "--label_weights=zebra=2"])
