@@ -6,11 +6,13 @@ with N_patched the negatives the patch fixes, N_intact the sampled positives it 
 L the model's mean categorical cross-entropy on each set.
 
 The reference writes each particle into the model and calls ``model.evaluate`` twice, per
-particle. Here a patch changes only some kernel entries ``W[i, j]`` of Dense layers, so the
-pre-activation of the earliest changed layer is ``pre + x[:, rows] @ delta`` with ``pre`` and
-``x[:, rows]`` cached once (:mod:`.activations`); the layers after it run on one
-(particles x inputs) tensor. When only the output layer is changed, this is the whole cost:
-cached logits plus a sparse correction.
+particle. Here a patch changes only some kernel entries ``W[i, j]`` of Dense or Conv2D layers
+(a Conv2D kernel read as the matrix (kh * kw * cin, filters)), so the pre-activation of the
+earliest changed layer is ``pre + x[:, rows] @ delta`` with ``pre`` and ``x[:, rows]`` (input
+columns, or input patch entries at every output position) cached once (:mod:`.activations`);
+the layers after it run on one (particles x inputs) tensor. When only the output layer is
+changed, this is the whole cost: cached logits plus a sparse correction. The per-input losses
+and verdicts also feed the other fitnesses (:class:`.scores.Objective`).
 """
 
 from __future__ import annotations

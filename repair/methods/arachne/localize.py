@@ -4,7 +4,9 @@ Paper, "Fault Localisation": a weight matters when the loss on the negative inpu
 to it (gradient loss) and when it carries a large part of the signal (forward impact). Arachne
 keeps the top N_g weights by gradient loss, then the Pareto front of the two objectives.
 Unlike the reference we sum both objectives over every negative, in batches, in one vectorised
-pass: no Python loop over weights.
+pass: no Python loop over weights. The journal version (TOSEM 2023) weighs both objectives on the
+negatives against the same on positives (:func:`bidirectional_objectives`) over every Dense and
+Conv2D layer.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from repair.methods.arachne.activations import (
 
 @dataclass(frozen=True)
 class Localization:
-    """The outcome of localisation on one layer.
+    """The outcome of localisation over one or more layers.
 
     locations: (M, 3) int ``layer,i,j`` on the Pareto front, by decreasing gradient loss;
     values: (M,) their current values; candidates: (C, 3) the top N_g by gradient loss;
