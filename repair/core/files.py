@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from repair.errors import OutputDirError
+
 
 def temporary_sibling(target: Path) -> Path:
     """A hidden path beside ``target`` with the same suffix (Keras checks ``.keras``), unique
@@ -19,6 +21,35 @@ def temporary_sibling(target: Path) -> Path:
     return target.with_name(
         f".{target.stem}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}{target.suffix}"
     )
+
+
+def check_output_dir(folder: str | Path) -> Path:
+    """``folder`` as a Path if it is, or can be made, a folder this process may write into.
+
+    Checks the nearest existing ancestor, so nothing is created; raises OutputDirError naming
+    the folder and what is in the way ("cannot write to out: it is a file").
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "it is a file" if existing == folder else f"{existing} is a file"
+        raise OutputDirError(f"cannot write to {folder}: {where}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "it is read-only" if existing == folder else f"{existing} is read-only"
+        raise OutputDirError(f"cannot write to {folder}: {where}")
+    return folder
+
+
+def make_output_dir(folder: str | Path) -> Path:
+    """Create ``folder`` (and its parents) after :func:`check_output_dir`; return it."""
+    folder = check_output_dir(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # e.g. a read-only file system, which access() does not see
+        raise OutputDirError(f"cannot write to {folder}: {error.strerror}") from None
+    return folder
 
 
 @contextmanager
@@ -29,7 +60,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     whatever it held before.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_output_dir(target.parent)
     tmp = temporary_sibling(target)
     try:
         yield tmp
