@@ -20,7 +20,7 @@ import typer
 from typer import _click  # typer >= 0.20 vendors click here
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from repair.errors import PluginNotFoundError, RepairError
+from repair.errors import ConfigError, PluginNotFoundError, RepairError
 
 TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "0", "off"})
@@ -274,8 +274,8 @@ class RepairGroup(TyperGroup):
         except UsageError as error:
             where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
             _fail(typed_spellings(f"{error.format_message()}{where}", args), 2, debug)
-        except PluginNotFoundError as error:  # a name the user typed: a bad option value
-            _fail(str(error), 2, debug)
+        except (PluginNotFoundError, ConfigError) as error:  # a bad option value: usage error
+            _fail(typed_spellings(str(error), args), 2, debug)
         except RepairError as error:
             _fail(str(error), 1, debug)
         except typer.Abort:

@@ -10,6 +10,7 @@ from repair.cli import (
     create_category_dir,
     create_image_subset,
     evaluate,
+    inspect,
     localize,
     optimize,
     prepare,
@@ -56,6 +57,7 @@ app.command(
 app.command("train")(train.train_command)
 app.command("test")(test.test_command)
 app.command("target")(target.target_command)
+app.command("inspect")(inspect.inspect_command)
 app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)

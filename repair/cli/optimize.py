@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import typer
@@ -27,7 +28,10 @@ def optimize_help() -> str:
 
 
 def print_summary(summary: dict[str, Any]) -> None:
-    print(f"repaired model: {summary['repaired_model']}")
+    if summary.get("details", {}).get("kept_original"):
+        print(f"model unchanged: {summary['repaired_model']} keeps the original weights")
+    else:
+        print(f"repaired model: {summary['repaired_model']}")
     print(
         f"patched: {summary['patched']}/{summary['negatives']} negatives "
         f"(repair rate {summary['repair_rate']:.2f}%)"
@@ -36,7 +40,10 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"broken: {summary['broken']}/{summary['positives']} positives "
         f"(break rate {summary['break_rate']:.2f}%)"
     )
-    print(f"seed: {summary['seed']}, wall time: {summary['wall_time_s']:.2f} s")
+    print(
+        f"seed: {summary['seed']}, search wall time: {summary['wall_time_s']:.2f} s, "
+        f"whole command: {summary['command_wall_time_s']:.2f} s"
+    )
 
 
 def optimize_command(
@@ -56,6 +63,7 @@ def optimize_command(
     Reads what `repair localize` wrote in --output_dir (default: --target_data_dir).
     Options not listed here belong to the method (see the end of this help).
     """
+    started = time.perf_counter()
     from repair.cli._methods import method_options
 
     (options,) = method_options(method, ctx.args, ["optimize"])
@@ -65,6 +73,7 @@ def optimize_command(
         method, model_dir, target_data_dir, positive_inputs_dir, output_dir, options,
         batch_size, random_state, getattr(device, "value", device),
     )  # fmt: skip
+    summary["command_wall_time_s"] = round(time.perf_counter() - started, 3)
     if json_output:
         print(json.dumps(summary))
     else:

@@ -81,8 +81,12 @@ def held_out_rates(
 
 
 def mean_std(values: list[float | None]) -> tuple[float, float] | None:
+    """Mean and sample standard deviation (n - 1 in the denominator; 0 for a single run)."""
     numbers = [v for v in values if v is not None]
-    return (float(np.mean(numbers)), float(np.std(numbers))) if numbers else None
+    if not numbers:
+        return None
+    spread = float(np.std(numbers, ddof=1)) if len(numbers) > 1 else 0.0
+    return float(np.mean(numbers)), spread
 
 
 def evaluate_method(
@@ -160,7 +164,11 @@ def format_report(report: dict[str, Any]) -> str:
             line += f"test accuracy {_rate(run['test_accuracy'])}"
         lines.append(line)
     stats = report["mean_std"]
-    lines.append(f"\nMean: RR {_pm(stats['repair_rate'])}, BR {_pm(stats['break_rate'])}")
+    lines.append(
+        f"\nMean ± sample std (n - 1) over {report['num_runs']} "
+        f"run{'s' if report['num_runs'] != 1 else ''}: "
+        f"RR {_pm(stats['repair_rate'])}, BR {_pm(stats['break_rate'])}"
+    )
     if report["test_data"] is not None:
         lines.append(
             f"Test: RR {_pm(stats['test_repair_rate'])}, BR {_pm(stats['test_break_rate'])} "
