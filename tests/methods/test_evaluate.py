@@ -32,7 +32,11 @@ def test_evaluate_runs_with_test_data(digits_model_dir: Path, target_dir: Path, 
         abs(rates[0] - rates[1]) / 2**0.5
     )
     text = (out / "result.txt").read_text()
-    assert "0: seed 3, RR" in text and "1: seed 4, RR" in text and "Mean ± sample std (n - 1) over 2 runs: RR" in text
+    assert (
+        "0: seed 3, RR" in text
+        and "1: seed 4, RR" in text
+        and "Mean ± sample std (n - 1) over 2 runs: RR" in text
+    )
     assert "Test: RR" in text and "accuracy before" in text
 
     plain = run_ok([*args, "--num_runs=1"]).stdout  # without test data, as a table
