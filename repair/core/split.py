@@ -18,13 +18,12 @@ from tqdm import tqdm
 from repair.core.data import Batch, SplitInfo, SplitReader, SplitWriter
 from repair.core.files import write_json_atomic
 from repair.core.model import check_model_matches, predict_scores
+from repair.core.run_files import LABELS_FILENAME as LABELS_FILE
+from repair.core.run_files import NEGATIVE_DIRNAME as NEGATIVE
+from repair.core.run_files import POSITIVE_DIRNAME as POSITIVE
+from repair.core.run_files import SPLIT_FILENAME as SPLIT_FILE
 from repair.core.tf import keras
 from repair.errors import DataFormatError
-
-POSITIVE = "positive"
-NEGATIVE = "negative"
-SPLIT_FILE = "repair.h5"
-LABELS_FILE = "labels.json"
 
 
 @dataclass

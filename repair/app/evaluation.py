@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from repair.app.runner import localize, optimize
 from repair.core.files import write_text_atomic
-from repair.methods.runner import run_localize, run_optimize, split_path
-
-RESULT_FILENAME = "result.txt"
+from repair.core.run_files import EVALUATE_RESULT_FILENAME as RESULT_FILENAME
+from repair.core.run_files import split_path
+from repair.methods.base import RepairMethod
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def mean_std(values: list[float | None]) -> tuple[float, float] | None:
 
 
 def evaluate_method(
-    method: str,
+    *,
+    method: type[RepairMethod],
     model_dir: Path,
     target_data_dir: Path,
     positive_inputs_dir: Path,
@@ -110,11 +112,25 @@ def evaluate_method(
     runs = []
     for run in range(num_runs):
         run_dir = Path(output_dir) / f"run_{run}"
-        run_localize(method, model_dir, target_data_dir, run_dir, localize_options, batch_size)
-        summary = run_optimize(
-            method, model_dir, target_data_dir, positive_inputs_dir, run_dir,
-            optimize_options, batch_size, random_state + run, device,
-        )  # fmt: skip
+        localize(
+            method=method,
+            model_dir=model_dir,
+            target_data_dir=target_data_dir,
+            output_dir=run_dir,
+            options=localize_options,
+            batch_size=batch_size,
+        )
+        summary = optimize(
+            method=method,
+            model_dir=model_dir,
+            target_data_dir=target_data_dir,
+            positive_inputs_dir=positive_inputs_dir,
+            output_dir=run_dir,
+            options=optimize_options,
+            batch_size=batch_size,
+            seed=random_state + run,
+            device=device,
+        )
         tested = (
             {} if reference is None else held_out_rates(reference, run_dir / "repair", batch_size)
         )
@@ -122,7 +138,7 @@ def evaluate_method(
             RunRates(run, summary["seed"], summary["repair_rate"], summary["break_rate"], **tested)
         )
     report = {
-        "method": method,
+        "method": method.name,
         "model_dir": str(model_dir),
         "target_data_dir": str(target_data_dir),
         "positive_inputs_dir": str(positive_inputs_dir),
