@@ -1,4 +1,4 @@
-"""Per-label results files (SPEC §6) and before/after comparisons against requirements.
+"""Per-label results files (docs/formats.md, "results.json") and before/after comparisons against requirements.
 
 ``results.json`` is a JSON array of ``[label, {"success": n, "failure": n, "score": percent,
 "name": class name}]`` pairs, one per label present in the data, in label order. ``label`` is the
@@ -31,7 +31,7 @@ def results_path(path: str | Path) -> Path:
 
 
 def scores_to_json(scores: Sequence[LabelScore]) -> list[list[object]]:
-    """The SPEC §6 array for ``scores`` (sorted by label index)."""
+    """The results.json array for ``scores`` (sorted by label index)."""
     return [
         [
             str(s.label),
@@ -48,7 +48,8 @@ def write_results(path: str | Path, scores: Sequence[LabelScore]) -> Path:
 
 def _count(counts: dict[str, object], key: str, label: int, where: Path) -> int:
     value = counts[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or value != int(value):  # type: ignore[arg-type]
         raise DataFormatError(
             f"{key} of label {label} must be a whole number; got {json.dumps(value)} in {where}"
         )

@@ -1,4 +1,4 @@
-"""Load, save and run Keras models (SPEC §3)."""
+"""Load, save and run Keras models (docs/formats.md, "Models")."""
 
 from __future__ import annotations
 
