@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from repair.errors import OutputDirError
+from repair.errors import OutputDirError, RepairError
 
 COMMITTED_MARK = ".committed"  # in a staging folder: its files are to be moved into place
 
@@ -174,6 +174,12 @@ def staged_set(output_dir: Path, prefix: str, last: str | None = None) -> Iterat
         yield stage
         changed = _changed_files(output_dir, stage, last)
         write_text_atomic(stage / COMMITTED_MARK, "".join(f"{p.as_posix()}\n" for p in changed))
+    except RepairError as error:  # name the user's files, not their links in the hidden stage
+        shutil.rmtree(stage, ignore_errors=True)
+        message = str(error).replace(str(stage), str(output_dir))
+        if message == str(error):
+            raise
+        raise type(error)(message) from error
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

@@ -1,4 +1,4 @@
-"""Per-label results files (docs/formats.md, "results.json") and before/after comparisons against requirements.
+"""Per-label results files (docs/formats.md, "results.json"), before/after comparisons.
 
 ``results.json`` is a JSON array of ``[label, {"success": n, "failure": n, "score": percent,
 "name": class name}]`` pairs, one per label present in the data, in label order. ``label`` is the

@@ -19,10 +19,10 @@ TARGETS = "5 (dense), 6 (dense_1)"
 @pytest.mark.parametrize(
     ("layer", "fragment"),
     [
-        ("0", "--target_layer 0: layer 0 (conv2d) is a Conv2D"),
-        ("4", "--target_layer 4: layer 4 (flatten) is a Flatten"),
-        ("99", "--target_layer must lie in [-7, 6]; got 99"),
-        ("-8", "--target_layer must lie in [-7, 6]; got -8"),
+        ("0", "--target-layer 0: layer 0 (conv2d) is a Conv2D"),
+        ("4", "--target-layer 4: layer 4 (flatten) is a Flatten"),
+        ("99", "--target-layer must lie in [-7, 6]; got 99"),
+        ("-8", "--target-layer must lie in [-7, 6]; got -8"),
     ],
 )
 def test_target_layer_arachne_cannot_repair_is_a_usage_error_listing_the_valid_ones(
@@ -31,7 +31,7 @@ def test_target_layer_arachne_cannot_repair_is_a_usage_error_listing_the_valid_o
     result = run_repair(
         ["localize", f"--model_dir={digits_model_dir}"]
         + [f"--target_data_dir={target_dir / 'negative'}", f"--output_dir={tmp_path / 'o'}"]
-        + [f"--target-layer={layer}"]
+        + [f"--target-layer={layer}"]  # named back as typed
     )
     line = assert_error(result, 2, fragment, f"layers Arachne can target: {TARGETS}")
     assert "repair inspect" in line
