@@ -27,7 +27,9 @@ def optimize_help() -> str:
     return methods_help(["optimize"])
 
 
-def print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: dict[str, Any], command_wall_time_s: float) -> None:
+    """What optimize did, for people; the search's time is summary.json's, the command's
+    adds loading the model, caching activations, saving and checking the repaired model."""
     if summary.get("details", {}).get("kept_original"):
         print(f"model unchanged: {summary['repaired_model']} keeps the original weights")
     else:
@@ -42,7 +44,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     )
     print(
         f"seed: {summary['seed']}, search wall time: {summary['wall_time_s']:.2f} s, "
-        f"whole command: {summary['command_wall_time_s']:.2f} s"
+        f"whole command: {command_wall_time_s:.2f} s"
     )
 
 
@@ -80,11 +82,10 @@ def optimize_command(
         seed=random_state,
         device=getattr(device, "value", device),
     )
-    summary.data["command_wall_time_s"] = round(time.perf_counter() - started, 3)
-    if json_output:
+    if json_output:  # summary.json's content, exactly
         print(json.dumps(summary.data))
     else:
-        print_summary(summary.data)
+        print_summary(summary.data, time.perf_counter() - started)
 
 
 COMMAND_SETTINGS = {"context_settings": METHOD_CONTEXT, "cls": command_with_help(optimize_help)}

@@ -111,9 +111,9 @@ def test_print_summary_says_model_unchanged_when_the_original_weights_were_kept(
         "details": {"kept_original": kept},
         **{"patched": 0, "negatives": 4, "repair_rate": 0.0},
         **{"broken": 0, "positives": 9, "break_rate": 0.0},
-        **{"seed": 1, "wall_time_s": 0.5, "command_wall_time_s": 2.25},
+        **{"seed": 1, "wall_time_s": 0.5},
     }
-    print_summary(summary)
+    print_summary(summary, 2.25)
     first, *_, last = capsys.readouterr().out.splitlines()
     expected = "model unchanged: out/repair/model.keras keeps the original weights"
     assert first == (expected if kept else "repaired model: out/repair/model.keras")

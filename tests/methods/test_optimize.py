@@ -137,7 +137,7 @@ def test_device_option(digits_model_dir: Path, work_dir: Path) -> None:
          "--positive_inputs_dir", work_dir / "positive", "--output_dir", out, *FAST,
          "--device", "gpu"]
     )  # fmt: skip
-    assert result.exit_code == 1 and "sees no GPU" in result.stderr
+    assert result.exit_code == 2 and "sees no GPU" in result.stderr  # a bad option value here
 
 
 def test_a_patch_is_kept_only_if_it_scores_higher_and_fixes_more() -> None:
