@@ -171,11 +171,25 @@ class LineTracker:
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
-        self.mid_line = False
+        self.last = "\n"
+
+    @property
+    def mid_line(self) -> bool:
+        """True unless the cursor is at the start of a line: after ``\n``, or, on a terminal,
+        after a cleared bar's ``\r`` (a log file keeps what came before the ``\r``)."""
+        if self.last == "\n":
+            return False
+        return not (self.last == "\r" and self._is_terminal())
+
+    def _is_terminal(self) -> bool:
+        try:
+            return bool(self.stream.isatty())
+        except (AttributeError, ValueError):
+            return False
 
     def write(self, text: str) -> int:
         if text:
-            self.mid_line = not text.endswith("\n")
+            self.last = text[-1]
         return self.stream.write(text)
 
     def __getattr__(self, name: str) -> Any:

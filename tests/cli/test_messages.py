@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from tqdm import tqdm
 from typer.testing import CliRunner
 
-from repair.cli._app import RepairTyper, os_error_message
+from repair.cli._app import LineTracker, RepairTyper, os_error_message
 from repair.core.files import check_output_dir, make_output_dir
 from repair.core.label_results import read_results
 from repair.core.run_files import read_locations
@@ -128,6 +129,34 @@ def test_an_error_under_an_open_progress_bar_starts_on_its_own_line() -> None:
     assert error_lines(result.stderr) == ["error: bad row 3 in x.csv"]
     # the bar closed before the error: nothing redraws after it
     assert result.stderr.rstrip("\n").endswith("error: bad row 3 in x.csv")
+
+
+class _Stream(io.StringIO):
+    def __init__(self, terminal: bool) -> None:
+        super().__init__()
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+@pytest.mark.parametrize(
+    ("written", "terminal", "mid_line"),
+    [
+        ("", False, False),
+        ("done\n", False, False),
+        ("\rwork: 30%|###", False, True),
+        ("\rwork: 30%|###", True, True),
+        ("\rwork: 30%|###\r          \r", False, True),  # a cleared bar: the file keeps it
+        ("\rwork: 30%|###\r          \r", True, False),  # on a terminal the line is blank
+    ],
+)
+def test_the_line_tracker_knows_when_a_bar_left_the_line_open(
+    written: str, terminal: bool, mid_line: bool
+) -> None:
+    tracker = LineTracker(_Stream(terminal))
+    tracker.write(written)
+    assert tracker.mid_line is mid_line
 
 
 def test_a_failing_command_with_a_bar_leaves_a_greppable_error(
