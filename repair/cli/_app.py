@@ -117,6 +117,27 @@ def _with_debug(params: list[_click.core.Parameter]) -> list[_click.core.Paramet
     return [*declared, _debug_option(), last] if is_help else [*params, _debug_option()]
 
 
+OUTPUT_DIR_PARAM = "output_dir"  # every command that writes names its folder --output_dir
+
+
+def writable_dir(ctx: _click.core.Context, param: _click.core.Parameter, value: Any) -> Any:
+    """Refuse an output folder that is a file or read-only, before any work (exit 2)."""
+    from repair.core.files import check_output_dir
+    from repair.errors import OutputDirError
+
+    try:
+        return None if value is None else check_output_dir(value)
+    except OutputDirError as error:
+        raise _click.exceptions.BadParameter(str(error), ctx=ctx, param=param) from None
+
+
+def _check_output_dirs(params: Sequence[_click.core.Parameter]) -> None:
+    """Give every ``--output_dir`` the :func:`writable_dir` check, once, for all commands."""
+    for param in params:
+        if param.name == OUTPUT_DIR_PARAM and param.callback is None:
+            param.callback = writable_dir
+
+
 def _spell_as_docs(params: Sequence[_click.core.Parameter]) -> None:
     for param in params:
         if isinstance(param, TyperOption):
@@ -131,6 +152,7 @@ class RepairCommand(TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _spell_as_docs(self.params)
+        _check_output_dirs(self.params)
 
     def get_params(self, ctx: _click.core.Context) -> list[_click.core.Parameter]:
         return _with_debug(super().get_params(ctx))

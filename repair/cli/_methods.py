@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from repair.cli._app import UsageError, canonical_option
-from repair.cli._options import MAX_SEED, output_dir_option
+from repair.cli._options import MAX_SEED
 from repair.cli._plugin_options import describe_plugin_options, option_name, parse_plugin_options
 
 METHOD_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -34,7 +34,7 @@ PositiveInputsDir = Annotated[
 ]
 MethodOutputDir = Annotated[
     Path | None,
-    output_dir_option("Folder for the method's files (default: the target data folder)."),
+    typer.Option(help="Folder for the method's files (default: the target data folder)."),
 ]
 OptionalSeed = Annotated[
     int | None,

@@ -21,25 +21,7 @@ DataDir = Annotated[
         help="Folder holding the HDF5 splits.", exists=True, file_okay=False, show_default=False
     ),
 ]
-
-
-def writable_dir(value: Path | None) -> Path | None:
-    """Option callback: refuse an output folder that is a file or read-only before any work."""
-    from repair.core.files import check_output_dir
-    from repair.errors import OutputDirError
-
-    try:
-        return None if value is None else check_output_dir(value)
-    except OutputDirError as error:
-        raise typer.BadParameter(str(error)) from None
-
-
-def output_dir_option(help_text: str, **kwargs: object) -> typer.models.OptionInfo:
-    """The ``--output_dir`` option of a command that writes: checked by :func:`writable_dir`."""
-    return typer.Option(help=help_text, callback=writable_dir, **kwargs)  # type: ignore[arg-type]
-
-
-OutputDir = Annotated[Path, output_dir_option("Folder to write into (created if missing).")]
+OutputDir = Annotated[Path, typer.Option(help="Folder to write into (created if missing).")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Samples per batch.")]
 MAX_SEED = 2**32 - 1  # numpy's legacy seeding, which Keras uses, takes no more
 RandomState = Annotated[

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from repair.cli._options import output_dir_option
-
 InputDir = Annotated[
     Path,
     typer.Option(
@@ -28,7 +26,7 @@ def create_category_dir_command(
         Path,
         typer.Option(help="BDD100K detection labels, e.g. det_val.json.", show_default=False),
     ],
-    output_dir: Annotated[Path, output_dir_option("Folder for the crops.", show_default=False)],
+    output_dir: Annotated[Path, typer.Option(help="Folder for the crops.", show_default=False)],
     min_area: Annotated[float, typer.Option(min=0, help="Smallest box area in pixels.")] = 0,
     remove_truncated: Annotated[bool, typer.Option(help="Skip truncated objects.")] = False,
     remove_occluded: Annotated[bool, typer.Option(help="Skip occluded objects.")] = False,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from repair.cli._options import RandomState, output_dir_option, parse_name_list
+from repair.cli._options import RandomState, parse_name_list
 
 
 def create_image_subset_command(
@@ -21,7 +21,7 @@ def create_image_subset_command(
         ),
     ],
     output_dir: Annotated[
-        Path, output_dir_option("Flat folder for the subset.", show_default=False)
+        Path, typer.Option(help="Flat folder for the subset.", show_default=False)
     ],
     num: Annotated[int, typer.Option(min=1, help="Images to sample in all.")] = 1000,
     category_min: Annotated[int, typer.Option(min=0, help="Least images per category.")] = 0,

@@ -16,7 +16,7 @@ from repair.cli._methods import (
     PositiveInputsDir,
     TargetDataDir,
 )
-from repair.cli._options import BatchSize, JsonOutput, ModelDir, RandomState, output_dir_option
+from repair.cli._options import BatchSize, JsonOutput, ModelDir, RandomState
 
 NumRuns = Annotated[int, typer.Option(min=1, help="Repairs to run, with seeds S, S+1, ...")]
 TestData = Annotated[
@@ -37,7 +37,7 @@ def evaluate_command(
     model_dir: ModelDir,
     target_data_dir: TargetDataDir,
     positive_inputs_dir: PositiveInputsDir,
-    output_dir: Annotated[Path, output_dir_option("Folder for run_<k>/ and result.txt.")] = Path(
+    output_dir: Annotated[Path, typer.Option(help="Folder for run_<k>/ and result.txt.")] = Path(
         "outputs/evaluate"
     ),
     method: MethodName = "Arachne",

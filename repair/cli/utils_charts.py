@@ -13,13 +13,7 @@ from typing import Annotated
 import typer
 
 from repair.cli._app import UsageError
-from repair.cli._options import (
-    BatchSize,
-    JsonOutput,
-    ModelDir,
-    output_dir_option,
-    parse_name_list,
-)
+from repair.cli._options import BatchSize, JsonOutput, ModelDir, parse_name_list
 
 ChartDataDir = Annotated[
     Path,
@@ -37,7 +31,7 @@ TargetData = Annotated[
 ]
 ChartOutputDir = Annotated[
     Path | None,
-    output_dir_option("Folder for the outputs [default: DATA_DIR].", show_default=False),
+    typer.Option(help="Folder for the outputs [default: DATA_DIR].", show_default=False),
 ]
 MinLim = Annotated[float, typer.Option(help="Centre of the radar chart (percent).")]
 MaxLim = Annotated[float, typer.Option(help="Rim of the radar chart (percent).")]
@@ -98,8 +92,8 @@ def overlay_radar_charts_command(
     ] = None,
     output_dir: Annotated[
         Path | None,
-        output_dir_option(
-            "Folder for the chart [default: the first input's folder].", show_default=False
+        typer.Option(
+            help="Folder for the chart [default: the first input's folder].", show_default=False
         ),
     ] = None,
     filename: Annotated[str, typer.Option(help="Name of the chart file.")] = "radar_overlay.png",

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from repair.cli._app import UsageError
-from repair.cli._options import JsonOutput, output_dir_option
+from repair.cli._options import JsonOutput
 from repair.errors import ConfigError, RepairError
 
 ExistingResults = Annotated[
@@ -39,8 +39,9 @@ def split_dataset_command(
     num_chunks: Annotated[int, typer.Option(min=1, help="Most chunks to write.")] = 10,
     output_dir: Annotated[
         Path | None,
-        output_dir_option(
-            "Folder for <k>/repair.h5 [default: INPUT's folder/repairsets].", show_default=False
+        typer.Option(
+            help="Folder for <k>/repair.h5 [default: INPUT's folder/repairsets].",
+            show_default=False,
         ),
     ] = None,
     json_output: JsonOutput = False,
@@ -135,7 +136,7 @@ def iteration_table_command(
     ] = None,
     output_dir: Annotated[
         Path | None,
-        output_dir_option("Folder for the outputs [default: RUN_DIR].", show_default=False),
+        typer.Option(help="Folder for the outputs [default: RUN_DIR].", show_default=False),
     ] = None,
     title: Annotated[
         str | None, typer.Option(help="Plot title [default: names the label].")

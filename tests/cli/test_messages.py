@@ -46,6 +46,9 @@ def assert_error(result, code: int, *fragments: str) -> str:  # noqa: ANN001
         ["utils", "split_dataset", "--input={data}/test.h5"],
         ["localize", "--model_dir={model}", "--target_data_dir={data}"],
         ["create_image_subset", "--category_dir={data}"],
+        ["drift", "--model_dir={model}", "--baseline={data}/test.h5", "--current={data}/val.h5"],
+        ["evaluate", "--model_dir={model}", "--target_data_dir={data}"]
+        + ["--positive_inputs_dir={data}"],
     ],
     ids=lambda args: " ".join(args[:2]),
 )
@@ -60,6 +63,18 @@ def test_an_output_folder_that_is_a_file_is_refused_before_any_work(
         what = "it is a file" if output == blocker else f"{blocker} is a file"
         assert_error(result, 2, "--output_dir", f"cannot write to {output}: {what}")
     assert blocker.read_text() == "mine"
+
+
+def test_every_output_dir_option_is_checked() -> None:
+    """New commands get the check without asking: it is attached to every --output_dir."""
+    from repair.cli._app import writable_dir
+    from tests.cli.test_conventions import _commands
+
+    checked = [path for path, command in _commands() for param in command.params
+               if param.name == "output_dir" and param.callback is writable_dir]  # fmt: skip
+    for path in ("repair prepare", "repair train", "repair localize", "repair optimize"):
+        assert path in checked
+    assert len(checked) >= 12
 
 
 def test_a_read_only_output_folder_is_named(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
