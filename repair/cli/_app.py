@@ -96,7 +96,7 @@ def normalize_args(params: Sequence[_click.core.Parameter], args: Sequence[str])
     return rewritten
 
 
-def _debug_option() -> _click.core.Option:
+def _debug_option() -> TyperOption:
     """``--debug``, listed in every ``--help``; :class:`RepairGroup` reads it before parsing."""
     from typer._coercion import bool_flag_type_descriptor
 
@@ -242,7 +242,7 @@ def os_error_message(error: OSError) -> str:
     path = error.filename
     reason = (error.strerror or str(error)).lower()
     if isinstance(error, PermissionError):
-        return f"cannot write to {path}: permission denied" if path else reason
+        return f"cannot access {path}: permission denied" if path else reason
     if isinstance(error, FileExistsError | NotADirectoryError):
         return f"cannot write to {path}: a file is in the way of a folder"
     if isinstance(error, IsADirectoryError):
@@ -296,9 +296,13 @@ class RepairGroup(TyperGroup):
             sys.stderr = stderr
 
     def _run(
-        self, args: list[str], prog_name: str | None, complete_var: str | None, debug: bool,
+        self,
+        args: list[str],
+        prog_name: str | None,
+        complete_var: str | None,
+        debug: bool,
         **extra: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         try:
             result = super().main(
                 args=args,

@@ -99,7 +99,7 @@ def test_a_read_only_output_folder_is_named(tmp_path: Path, monkeypatch) -> None
 @pytest.mark.parametrize(
     ("error", "expected"),
     [
-        (PermissionError(13, "Permission denied", "out/x.h5"), "cannot write to out/x.h5: perm"),
+        (PermissionError(13, "Permission denied", "out/x.h5"), "cannot access out/x.h5: perm"),
         (NotADirectoryError(20, "Not a directory", "out/c"), "cannot write to out/c: a file is"),
         (FileExistsError(17, "File exists", "out"), "cannot write to out: a file is in the way"),
         (OSError(28, "No space left on device", "out/m.keras"), "no space left on device: out/"),
