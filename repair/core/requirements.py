@@ -5,6 +5,10 @@ class name (case-insensitive), a label index, or ``overall``. An unsigned NUMBER
 accuracy after repair, in percent (``car>=90``: car stays at 90 % or more). A NUMBER written with
 a sign bounds the change in points, after minus before (``overall>=-1``: overall accuracy drops by
 at most one point; ``pedestrian>=+2``: pedestrian gains at least two points).
+
+NAME may end in ``@STRATUM`` to check the label (or ``overall``) on one stratum of a robustness
+audit rather than on the clean data: ``pedestrian@fog_3>=70``. The caller supplies the
+comparison of each stratum (:func:`check_requirements`, ``strata``).
 """
 
 from __future__ import annotations
@@ -36,15 +40,20 @@ class Requirement:
     op: str
     value: float
     relative: bool
+    stratum: str | None = None  # ``fog_3`` in ``pedestrian@fog_3>=70``
+
+    @property
+    def subject(self) -> str:
+        return self.name if self.stratum is None else f"{self.name}@{self.stratum}"
 
     def __str__(self) -> str:
         number = f"{self.value:+g}" if self.relative else f"{self.value:g}"
-        return f"{self.name}{self.op}{number}"
+        return f"{self.subject}{self.op}{number}"
 
     def describe(self) -> str:
         if self.relative:
-            return f"{self.name} change in points {self.op} {self.value:+g}"
-        return f"{self.name} accuracy {self.op} {self.value:g}%"
+            return f"{self.subject} change in points {self.op} {self.value:+g}"
+        return f"{self.subject} accuracy {self.op} {self.value:g}%"
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,21 @@ def parse_requirements(text: str) -> list[Requirement]:
                 f"cannot read {part.strip()!r}"
             )
         value = match["value"]
-        requirements.append(Requirement(match["name"], match["op"], float(value), value[0] in "+-"))
+        name, at, stratum = match["name"].partition("@")
+        if at and not (name.strip() and stratum.strip()):
+            raise ConfigError(
+                "--require stratum selectors look like 'pedestrian@fog_3>=70'; "
+                f"cannot read {part.strip()!r}"
+            )
+        requirements.append(
+            Requirement(
+                name.strip(),
+                match["op"],
+                float(value),
+                value[0] in "+-",
+                stratum.strip() if at else None,
+            )
+        )
     return requirements
 
 
@@ -111,7 +134,21 @@ def _check_one(requirement: Requirement, comparison: Comparison) -> RequirementR
 
 
 def check_requirements(
-    requirements: Sequence[Requirement], comparison: Comparison
+    requirements: Sequence[Requirement],
+    comparison: Comparison,
+    strata: Callable[[str], Comparison] | None = None,
 ) -> list[RequirementResult]:
-    """Check each requirement against ``comparison``; ConfigError for an unknown label name."""
-    return [_check_one(requirement, comparison) for requirement in requirements]
+    """Check each requirement against ``comparison``, or against ``strata(stratum)`` for a
+    stratum selector; ConfigError for an unknown label name or a selector without ``strata``."""
+    results = []
+    for requirement in requirements:
+        against = comparison
+        if requirement.stratum is not None:
+            if strata is None:
+                raise ConfigError(
+                    f"--require {requirement} selects a stratum: give audit folders "
+                    "(audit_labels.csv) as --before and --after"
+                )
+            against = strata(requirement.stratum)
+        results.append(_check_one(requirement, against))
+    return results

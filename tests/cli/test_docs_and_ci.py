@@ -40,7 +40,7 @@ def test_formats_gives_training_log_columns_in_the_order_train_writes_them() -> 
     history = {"loss": [1.0], "accuracy": [0.5], "val_loss": [1.1], "val_accuracy": [0.4]}
     header = history_csv(history).splitlines()[0].split(",")
     formats = " ".join((ROOT / "docs" / "formats.md").read_text(encoding="utf-8").split())
-    documented = re.search(r"`training_log\.csv` \((.+?)\)\.", formats).group(1)
+    documented = re.search(r"`training_log\.csv` \((.+?)\)", formats).group(1)
     assert re.findall(r"`(\w+)`", documented) == header
 
 
