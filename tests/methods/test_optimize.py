@@ -159,7 +159,7 @@ def test_a_swarm_larger_than_memory_is_refused_before_it_is_allocated(
         ["optimize", *common, "--positive_inputs_dir", work_dir / "positive",
          "--num_particles", "1000000000", "--num_iterations=1"]
     )  # fmt: skip
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # a bad option value, as prepare's --image_size
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: --num_particles=1000000000 needs about ")
     assert "of memory; this machine has" in last
