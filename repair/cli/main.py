@@ -17,6 +17,7 @@ from repair.cli import (
     test,
     train,
     utils,
+    variability,
 )
 from repair.cli._app import RepairTyper, command_with_help
 
@@ -59,6 +60,7 @@ app.command("target")(target.target_command)
 app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
+app.command("variability")(variability.variability_command)
 app.add_typer(utils.utils_app, name="utils")
 app.command("create_category_dir")(create_category_dir.create_category_dir_command)
 app.command("create_image_subset")(create_image_subset.create_image_subset_command)
