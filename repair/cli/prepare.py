@@ -80,8 +80,10 @@ def prepare_command(
             record = apply_scenario(output_dir / "train.h5", chosen, random_state)
         except ConfigError as error:  # a label the data does not have: a bad option value
             raise UsageError(str(error)) from None
-        print(f"scenario {chosen}: {record['affected']} of {record['label_count_before']} "
-              f"training images of label {record['class_name']}; recorded in scenario.json")
+        print(
+            f"scenario {chosen}: {record['affected']} of {record['label_count_before']} "
+            f"training images of label {record['class_name']}; recorded in scenario.json"
+        )
     print(f"wrote {output_dir}")
 
 

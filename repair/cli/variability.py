@@ -54,19 +54,28 @@ def variability_command(
     data_dir: DataDir,
     model_dirs: Annotated[
         str | None,
-        typer.Option(help="Comma-separated model folders (e.g. one per training seed).",
-                     show_default=False),
+        typer.Option(
+            help="Comma-separated model folders (e.g. one per training seed).", show_default=False
+        ),
     ] = None,
     runs_dir: Annotated[
         Path | None,
-        typer.Option(help="A folder `repair evaluate` or `repair sweep` wrote: its repaired "
-                     "models (*/repair/model.keras).", exists=True, file_okay=False,
-                     show_default=False),
+        typer.Option(
+            help="A folder `repair evaluate` or `repair sweep` wrote: its repaired "
+            "models (*/repair/model.keras).",
+            exists=True,
+            file_okay=False,
+            show_default=False,
+        ),
     ] = None,
     original_model_dir: Annotated[
         Path | None,
-        typer.Option(help="With --runs_dir: the model the runs repaired [default: the one "
-                     "their summary.json names].", exists=True, show_default=False),
+        typer.Option(
+            help="With --runs_dir: the model the runs repaired [default: the one "
+            "their summary.json names].",
+            exists=True,
+            show_default=False,
+        ),
     ] = None,
     target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "test.h5",
     output_dir: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path(
@@ -94,4 +103,6 @@ def variability_command(
         print(json.dumps(report))
         return
     print(format_report(report))
-    print(f"wrote {output_dir}/variability.json, per_input.csv, unstable/repair.h5, variability.png")
+    print(
+        f"wrote {output_dir}/variability.json, per_input.csv, unstable/repair.h5, variability.png"
+    )

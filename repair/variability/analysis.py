@@ -92,8 +92,16 @@ def predict_all(
 def per_input_rows(
     result: matrix.PerInput, true: np.ndarray, ids: np.ndarray | None, k: int
 ) -> list[list[object]]:
-    header = ["position", "image_id", "label", "correct", "models", "majority", "majority_share",
-              "disagreement"]
+    header = [
+        "position",
+        "image_id",
+        "label",
+        "correct",
+        "models",
+        "majority",
+        "majority_share",
+        "disagreement",
+    ]
     rows: list[list[object]] = [header]
     for i in result.order:
         rows.append([
@@ -152,10 +160,14 @@ def analyze_variability(
             {"label": label, **row.to_dict()}
             for label, row in matrix.label_spreads(correct, true, info.class_names)
         ],
-        "mean_pairwise_disagreement": round(100.0 * matrix.mean_pairwise_disagreement(predictions), 4),
+        "mean_pairwise_disagreement": round(
+            100.0 * matrix.mean_pairwise_disagreement(predictions), 4
+        ),
     }
     if runs_dir is not None:
-        report["runs"] = _runs_part(original_model_dir, split, batch_size, true, correct, target_labels)
+        report["runs"] = _runs_part(
+            original_model_dir, split, batch_size, true, correct, target_labels
+        )
     result = matrix.per_input(predictions, true)
     unstable = np.flatnonzero(matrix.unstable_mask(correct))
     report["unstable"] = int(len(unstable))

@@ -61,7 +61,9 @@ def resolve_label(label: str, class_names: tuple[str, ...] | None, num_classes: 
         return lowered.index(label.lower())
     if label.isdigit() and int(label) < num_classes:
         return int(label)
-    raise ConfigError(f"--scenario names no class of the data: {label!r}. Known: {', '.join(names)}")
+    raise ConfigError(
+        f"--scenario names no class of the data: {label!r}. Known: {', '.join(names)}"
+    )
 
 
 def choose_affected(
