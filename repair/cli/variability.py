@@ -33,7 +33,8 @@ def format_report(report: dict[str, Any]) -> str:
     for row in [*report["labels"], {"label": "overall", **report["overall"], "name": ""}]:
         lines.append(
             f"| {row['label']} | {row['name']} | {row['n']} | {row['mean']:.2f}% "
-            f"| {row['std']:.2f} | {row['noise_floor']:.2f} | {row['min']:.2f}% | {row['max']:.2f}% |"
+            f"| {row['std']:.2f} | {row['noise_floor']:.2f} | {row['min']:.2f}% "
+            f"| {row['max']:.2f}% |"
         )
     lines.append(f"mean pairwise disagreement: {report['mean_pairwise_disagreement']:.2f}%")
     lines.append(f"unstable inputs (right in some models, not all): {report['unstable']}")

@@ -9,7 +9,6 @@ Models trained on such a split disagree most on LABEL's test inputs, which
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
