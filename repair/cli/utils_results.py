@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from repair.cli._app import UsageError
-from repair.cli._options import JsonOutput
+from repair.cli._options import BatchSize, JsonOutput
 from repair.errors import ConfigError, RepairError
 
 ExistingResults = Annotated[
@@ -72,39 +72,77 @@ def split_dataset_command(
     print(f"wrote {len(chunks)} chunks ({used} samples) to {output_dir}")
 
 
+OptionalResults = Annotated[
+    Path | None,
+    typer.Option(help="Folder holding results.json, or the file.", exists=True, show_default=False),
+]
+
+
 def compare_command(
-    before: ExistingResults,
-    after: ExistingResults,
+    before: OptionalResults = None,
+    after: OptionalResults = None,
     require: Annotated[
         str | None,
         typer.Option(
             help="Comma-separated checks, e.g. 'pedestrian>=75,car>=90,overall>=-1'. An unsigned "
             "number bounds the accuracy after; a signed one (-1, +2) the change in points. "
-            "Exit status 1 if any fails.",
+            "'car>=90!': the lower end of the 95% interval is at least 90; 'car+!': the rise is "
+            "significant at 0.05 (needs --paired). Exit status 1 if any fails.",
             show_default=False,
         ),
     ] = None,
+    paired: Annotated[
+        bool,
+        typer.Option(
+            help="Compare two models input by input on one split (--model_dirs, --data_dir): "
+            "Wilson 95% intervals and McNemar's exact p-value."
+        ),
+    ] = False,
+    model_dirs: Annotated[
+        str | None,
+        typer.Option(help="With --paired: BEFORE,AFTER model folders.", show_default=False),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --paired: folder holding TARGET_DATA.",
+            exists=True,
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    target_data: Annotated[
+        str, typer.Option(help="With --paired: split file inside DATA_DIR.")
+    ] = "test.h5",
+    batch_size: BatchSize = 256,
     json_output: JsonOutput = False,
 ) -> None:
     """Compare per-label accuracy before and after repair, and check requirements."""
-    from repair.core.label_results import compare_results, format_comparison, read_results
     from repair.core.requirements import check_requirements, parse_requirements
 
     try:
         requirements = parse_requirements(require) if require is not None else []
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    comparison = compare_results(read_results(before), read_results(after))
+    if paired:
+        comparison, p_values, table, extra = _paired(model_dirs, data_dir, target_data, batch_size)
+    else:
+        if before is None or after is None or model_dirs is not None:
+            raise UsageError("give --before and --after (or --paired --model_dirs BEFORE,AFTER)")
+        from repair.core.label_results import compare_results, format_comparison, read_results
+
+        comparison = compare_results(read_results(before), read_results(after))
+        p_values, table, extra = None, format_comparison(comparison), {}
     try:
-        checks = check_requirements(requirements, comparison)
+        checks = check_requirements(requirements, comparison, p_values)
     except ConfigError as error:
         raise UsageError(str(error)) from None
     failed = [check for check in checks if not check.passed]
     if json_output:
-        report = {**comparison.to_dict(), "requirements": [c.to_dict() for c in checks]}
+        report = {**comparison.to_dict(), **extra, "requirements": [c.to_dict() for c in checks]}
         print(json.dumps({**report, "passed": not failed}))
     else:
-        print(format_comparison(comparison))
+        print(table)
         for check in checks:
             print(f"{'ok  ' if check.passed else 'FAIL'} {check.describe()}")
     if failed:
@@ -112,6 +150,28 @@ def compare_command(
             f"{len(failed)} of {len(checks)} requirements failed: "
             + "; ".join(check.describe() for check in failed)
         )
+
+
+def _paired(
+    model_dirs: str | None, data_dir: Path | None, target_data: str, batch_size: int
+) -> tuple[Any, Any, str, dict[str, Any]]:
+    """Predict both models on the split: the comparison, p-values, table and JSON rows."""
+    from repair.cli.variability import model_list
+
+    if model_dirs is None or data_dir is None:
+        raise UsageError("--paired needs --model_dirs BEFORE,AFTER and --data_dir")
+    models = model_list(model_dirs)
+    if len(models) != 2:
+        raise UsageError(f"--paired compares two models, BEFORE,AFTER; got {len(models)}")
+    from repair.core.model import predict_file
+    from repair.variability.paired import as_comparison, format_paired, paired_rows
+
+    info, before = predict_file(models[0], data_dir / target_data, batch_size, "before")
+    _, after = predict_file(models[1], data_dir / target_data, batch_size, "after")
+    rows = paired_rows(before.true, before.correct, after.correct, info.class_names)
+    comparison, p_values = as_comparison(rows)
+    extra = {"paired": [row.to_dict() for row in rows], "split": str(data_dir / target_data)}
+    return comparison, p_values, format_paired(rows), extra
 
 
 def iteration_table_command(
