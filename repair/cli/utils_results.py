@@ -203,7 +203,12 @@ def iteration_table_command(
 ) -> None:
     """Tabulate a label's accuracy over repair iterations: iterations.csv, .md and .png."""
     from repair.core.files import write_text_atomic
-    from repair.core.iterations import iteration_rows, rows_to_csv, rows_to_markdown
+    from repair.core.iterations import (
+        best_iteration,
+        iteration_rows,
+        rows_to_csv,
+        rows_to_markdown,
+    )
     from repair.reports._figure import save_png, shorten
     from repair.reports.lines import accuracy_over_iterations, label_phrase
 
@@ -217,6 +222,11 @@ def iteration_table_command(
     )
     save_png(accuracy_over_iterations(rows, name, title), output_dir / "iterations.png")
     print(table)
+    best = best_iteration(rows)
+    if best is None:
+        print("best iteration: none (no gain over the start is significant at 0.05)")
+    else:
+        print(f"best iteration: {best.iteration} ({best.accuracy:.2f}%, p = {best.p_value:.3g})")
     print(f"wrote {output_dir}/iterations.csv, iterations.md and iterations.png")
 
 
