@@ -27,7 +27,8 @@ def wilson_interval(correct: int, total: int, z: float = Z95) -> tuple[float, fl
     denominator = 1.0 + z * z / total
     centre = (p + z * z / (2 * total)) / denominator
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
-    return 100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half)
+    # Rounded so that float noise never turns 100 % into 99.99999999999999.
+    return round(100.0 * max(0.0, centre - half), 9), round(100.0 * min(1.0, centre + half), 9)
 
 
 def binomial_noise(p_percent: float, n: int) -> float:
