@@ -23,7 +23,12 @@ def test_parse_marks_beside_the_plain_forms():
         Requirement("car", "<=", 95.0, relative=False, significant=True),
         Requirement("overall", ">=", -1.0, relative=True),
     ]
-    assert [str(r) for r in parsed] == ["pedestrian>=75!", "pedestrian+!", "car<=95!", "overall>=-1"]
+    assert [str(r) for r in parsed] == [
+        "pedestrian>=75!",
+        "pedestrian+!",
+        "car<=95!",
+        "overall>=-1",
+    ]
 
 
 @pytest.mark.parametrize("text", ["car>=+2!", "car!", "car+", "car+!!", "car>=90!!"])

@@ -83,7 +83,9 @@ def test_grayscale_scenario_on_rgb_digits(tmp_path):
     gray = np.isin(train.image_ids, record["image_ids"])
     assert gray.sum() == record["affected"] == round(0.5 * record["label_count_before"])
     images = train.images[gray]
-    assert np.allclose(images[..., 0], images[..., 1]) and np.allclose(images[..., 1], images[..., 2])
+    assert np.allclose(images[..., 0], images[..., 1]) and np.allclose(
+        images[..., 1], images[..., 2]
+    )
 
 
 @pytest.mark.parametrize(
