@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 
 import h5py
 import numpy as np
@@ -75,8 +74,8 @@ def test_scenario_removes_and_records_only_training_images(holdout_data_dir):
 
 
 def test_grayscale_scenario_on_rgb_digits(tmp_path):
-    run_ok(["prepare", "digits", "--output_dir", tmp_path, "--rgb", "--data_ratio=0.6,0.1,0.15,0.15",
-            "--scenario", "grayscale:3:0.5"])  # fmt: skip
+    run_ok(["prepare", "digits", "--output_dir", tmp_path, "--rgb",
+            "--data_ratio=0.6,0.1,0.15,0.15", "--scenario", "grayscale:3:0.5"])  # fmt: skip
     record = json.loads((tmp_path / "scenario.json").read_text())
     train = read_split(tmp_path / "train.h5")
     assert np.sum(train.labels == 3) == record["label_count_before"]  # none removed
