@@ -297,7 +297,10 @@ def test_iteration_table(tmp_path):
             tmp_path / "t",
         ]
     )
-    assert "| 1 | 75 | 25 | 75.00 | 89.09 | no negatives: skipped |" in only_start.stdout
+    assert (
+        "| 1 | 75 | 25 | 75.00 [65.70, 82.45] | 89.09 | - | no negatives: skipped |"
+        in only_start.stdout
+    )
     bad = run_repair(["utils", "iteration_table", "--run_dir", tmp_path, "--label", "bus"])
     assert bad.exit_code == 1 and "label 'bus' is not in" in bad.stderr
     beyond = run_repair(
