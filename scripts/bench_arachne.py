@@ -25,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from repair.app.runner import localize, optimize
 from repair.core.data import SplitReader, read_split
 from repair.core.model import load_model, predict_scores, save_model
+from repair.core.run_files import read_locations
 from repair.core.split import split_positive_negative
 from repair.core.tf import keras
 from repair.datasets.digits import DigitsDataset, DigitsOptions
@@ -39,9 +41,8 @@ from repair.methods.arachne.fitness import (
     model_fitness,
     write_patch,
 )
+from repair.methods.arachne.method import Arachne
 from repair.methods.arachne.search import sample_positives, swarm_bounds
-from repair.methods.runner import run_localize, run_optimize
-from repair.methods.weights_csv import read_locations
 from repair.models.small_cnn import build_small_cnn
 
 SPEED_RATIOS = (0.1, 0.0, 0.1, 0.8)  # train, val, test, repair: most digits to repair
@@ -121,10 +122,20 @@ def repair(
     model_dir: Path, target: Path, positives: Path, out: Path, test, config: OptimizeConfig
 ) -> None:
     started = time.perf_counter()
-    localized = run_localize("arachne", model_dir, target, out)
+    localized = localize(
+        method=Arachne, model_dir=model_dir, target_data_dir=target, output_dir=out
+    )
     localize_s = time.perf_counter() - started
     started = time.perf_counter()
-    summary = run_optimize("arachne", model_dir, target, positives, out, config, seed=0)
+    summary = optimize(
+        method=Arachne,
+        model_dir=model_dir,
+        target_data_dir=target,
+        positive_inputs_dir=positives,
+        output_dir=out,
+        options=config,
+        seed=0,
+    )
     optimize_s = time.perf_counter() - started
     details = summary["details"]
     print(f"  localize: {localize_s:.2f} s; {localized.message}")
@@ -157,8 +168,12 @@ def main() -> None:
     print(f"\n# 1. speed: under-trained model, test accuracy {accuracy:.2f}%")
     for name, layer in (("output layer", None), ("hidden Dense layer", -2)):
         out = workdir / "speed" / f"layer{layer}"
-        run_localize(
-            "arachne", model_dir, data / "negative", out, LocalizeConfig(target_layer=layer)
+        localize(
+            method=Arachne,
+            model_dir=model_dir,
+            target_data_dir=data / "negative",
+            output_dir=out,
+            options=LocalizeConfig(target_layer=layer),
         )
         print(f"\n## one swarm iteration, {name}, all negatives")
         time_one_iteration(model_dir, data, out, args.reference_particles)

@@ -109,8 +109,11 @@ def split_method_args(args: Sequence[str], classes: Sequence[type]) -> list[list
     return parts
 
 
-def method_options(method: str, args: Sequence[str], steps: Sequence[str]) -> list[Any]:
-    """Load ``method`` and build one options object per step from ``args``."""
+def method_options(
+    method: str, args: Sequence[str], steps: Sequence[str]
+) -> tuple[type, list[Any]]:
+    """Load ``method`` once and build one options object per step from ``args``: the method
+    class (passed down as is) and the options."""
     from repair.errors import PluginNotFoundError
     from repair.methods import load_method
 
@@ -121,4 +124,5 @@ def method_options(method: str, args: Sequence[str], steps: Sequence[str]) -> li
     classes = [getattr(method_class, f"{step}_options") for step in steps]
     parts = split_method_args(args, classes)
     owner = f"repair method '{method}'"
-    return [parse_plugin_options(c, part, owner) for c, part in zip(classes, parts, strict=True)]
+    options = [parse_plugin_options(c, part, owner) for c, part in zip(classes, parts, strict=True)]
+    return method_class, options

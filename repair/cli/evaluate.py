@@ -66,14 +66,26 @@ def evaluate_command(
         from repair.cli._app import UsageError
 
         raise UsageError(f"--holdout must be a fraction in (0, 1), like 0.5; got {holdout}")
-    localize_options, optimize_options = method_options(method, ctx.args, ["localize", "optimize"])
-    from repair.methods.evaluation import evaluate_method, format_report
+    method_class, (localize_options, optimize_options) = method_options(
+        method, ctx.args, ["localize", "optimize"]
+    )
+    from repair.app.evaluation import evaluate_method, format_report
 
     report = evaluate_method(
-        method, model_dir, target_data_dir, positive_inputs_dir, output_dir, num_runs,
-        localize_options, optimize_options, batch_size, random_state,
-        getattr(device, "value", device), test_data, holdout,
-    )  # fmt: skip
+        method=method_class,
+        model_dir=model_dir,
+        target_data_dir=target_data_dir,
+        positive_inputs_dir=positive_inputs_dir,
+        output_dir=output_dir,
+        num_runs=num_runs,
+        localize_options=localize_options,
+        optimize_options=optimize_options,
+        batch_size=batch_size,
+        random_state=random_state,
+        device=getattr(device, "value", device),
+        test_data=test_data,
+        holdout=holdout,
+    )
     if json_output:
         print(json.dumps(report))
     elif holdout is not None:

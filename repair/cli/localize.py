@@ -29,10 +29,17 @@ def localize_command(
     """
     from repair.cli._methods import method_options
 
-    (options,) = method_options(method, ctx.args, ["localize"])
-    from repair.methods.runner import run_localize
+    method_class, (options,) = method_options(method, ctx.args, ["localize"])
+    from repair.app.runner import localize
 
-    result = run_localize(method, model_dir, target_data_dir, output_dir, options, batch_size)
+    result = localize(
+        method=method_class,
+        model_dir=model_dir,
+        target_data_dir=target_data_dir,
+        output_dir=output_dir,
+        options=options,
+        batch_size=batch_size,
+    )
     print(result.message)
     for path in result.files:
         print(f"wrote {path}")

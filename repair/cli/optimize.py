@@ -58,17 +58,24 @@ def optimize_command(
     """
     from repair.cli._methods import method_options
 
-    (options,) = method_options(method, ctx.args, ["optimize"])
-    from repair.methods.runner import run_optimize
+    method_class, (options,) = method_options(method, ctx.args, ["optimize"])
+    from repair.app.runner import optimize
 
-    summary = run_optimize(
-        method, model_dir, target_data_dir, positive_inputs_dir, output_dir, options,
-        batch_size, random_state, getattr(device, "value", device),
-    )  # fmt: skip
+    summary = optimize(
+        method=method_class,
+        model_dir=model_dir,
+        target_data_dir=target_data_dir,
+        positive_inputs_dir=positive_inputs_dir,
+        output_dir=output_dir,
+        options=options,
+        batch_size=batch_size,
+        seed=random_state,
+        device=getattr(device, "value", device),
+    )
     if json_output:
-        print(json.dumps(summary))
+        print(json.dumps(summary.data))
     else:
-        print_summary(summary)
+        print_summary(summary.data)
 
 
 COMMAND_SETTINGS = {"context_settings": METHOD_CONTEXT, "cls": command_with_help(optimize_help)}

@@ -51,8 +51,9 @@ def prepare_command(
     (see `repair prepare --help` for each dataset's options).
     """
     from repair import registry
+    from repair.app.commands import prepare
     from repair.cli._app import UsageError
-    from repair.datasets.packing import check_ratios, pack_dataset
+    from repair.datasets.packing import check_ratios
 
     ratios = parse_float_list("--data_ratio", data_ratio, length=4)
     try:
@@ -69,8 +70,15 @@ def prepare_command(
     options = parse_plugin_options(plugin_class.options_class, ctx.args, f"dataset '{name}'")
     if plugin_class.needs_input_dir and input_dir is None:
         raise UsageError(f"dataset '{name}' needs --input_dir")
-    plugin = plugin_class(input_dir, options)
-    for split in pack_dataset(plugin, output_dir, ratios, random_state):
+    result = prepare(
+        plugin_class=plugin_class,
+        options=options,
+        output_dir=output_dir,
+        ratios=ratios,
+        random_state=random_state,
+        input_dir=input_dir,
+    )
+    for split in result.splits:
         print(f"{split.name}_images: {split.shape}")
         print(f"{split.name}_labels: ({split.shape[0]}, {split.num_classes})")
     if chosen is not None:

@@ -18,30 +18,23 @@ def target_command(
     json_output: JsonOutput = False,
 ) -> None:
     """Write DATA_DIR/positive (correctly classified) and DATA_DIR/negative (misclassified)."""
-    from repair.core.model import load_model
-    from repair.core.split import split_positive_negative
+    from dataclasses import asdict
 
-    model = load_model(model_dir)
-    summary = split_positive_negative(model, data_dir / target_data, data_dir, batch_size)
-    labels = sorted(set(summary.positives) | set(summary.negatives))
-    rows = [
-        {
-            "label": label,
-            "name": summary.info.class_name(label),
-            "positive": summary.positives.get(label, 0),
-            "negative": summary.negative_count(label),
-        }
-        for label in labels
-    ]
+    from repair.app.commands import target
+
+    result = target(
+        model=model_dir, source=data_dir / target_data, data_dir=data_dir, batch_size=batch_size
+    )
     if json_output:
-        totals = {"positive": sum(summary.positives.values()), "negative": summary.negative_count()}
-        print(json.dumps({"total": summary.total, **totals, "labels": rows}))
+        totals = {"positive": result.positive, "negative": result.negative}
+        rows = [asdict(row) for row in result.labels]
+        print(json.dumps({"total": result.total, **totals, "labels": rows}))
         return
     print("| label | name | positive | negative |")
     print("|---|---|---|---|")
-    for row in rows:
-        print(f"| {row['label']} | {row['name']} | {row['positive']} | {row['negative']} |")
+    for row in result.labels:
+        print(f"| {row.label} | {row.name} | {row.positive} | {row.negative} |")
     print(
-        f"positive: {sum(summary.positives.values())}, negative: {summary.negative_count()}, "
-        f"total: {summary.total}; written to {data_dir}/positive and {data_dir}/negative"
+        f"positive: {result.positive}, negative: {result.negative}, "
+        f"total: {result.total}; written to {data_dir}/positive and {data_dir}/negative"
     )

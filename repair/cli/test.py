@@ -18,25 +18,12 @@ def test_command(
     json_output: JsonOutput = False,
 ) -> None:
     """Print the accuracy of the model on DATA_DIR/TARGET_DATA and a per-label table."""
-    from repair.core.model import predict_file
-    from repair.core.results import format_label_table, label_scores, overall_accuracy
+    from repair.app.commands import test
+    from repair.core.results import format_label_table
 
-    info, predictions = predict_file(model_dir, data_dir / target_data, batch_size)
-    scores = label_scores(
-        predictions.true, predictions.predicted, info.num_classes, info.class_names
-    )
-    accuracy = overall_accuracy(predictions.true, predictions.predicted)
+    result = test(model=model_dir, data_file=data_dir / target_data, batch_size=batch_size)
     if json_output:
-        print(
-            json.dumps(
-                {
-                    "accuracy": round(accuracy, 4),
-                    "correct": int(predictions.correct.sum()),
-                    "total": len(predictions.true),
-                    "labels": [score.to_dict() for score in scores],
-                }
-            )
-        )
+        print(json.dumps(result.to_dict()))
         return
-    print(f"accuracy: {accuracy:.2f}%")
-    print(format_label_table(scores))
+    print(f"accuracy: {result.accuracy:.2f}%")
+    print(format_label_table(result.labels))

@@ -25,28 +25,19 @@ def train_command(
     """Train a model on DATA_DIR/train.h5 (validating on val.h5 if present); save model.keras."""
     if learning_rate <= 0:
         raise UsageError(f"--learning_rate must be above 0; got {learning_rate}")
-    from repair import registry
-    from repair.core.data import inspect_split
-    from repair.core.training import seed_everything, train_model
+    from repair.app.commands import train
 
-    build = registry.load(registry.MODELS, model)
-    train_path = data_dir / "train.h5"
-    info = inspect_split(train_path)
-    val_path = data_dir / "val.h5"
-    seed_everything(random_state)
-    network = build(info.image_shape, info.num_classes)
-    result = train_model(
-        network,
-        train_path,
-        output_dir,
-        val_path=val_path if val_path.exists() else None,
+    result = train(
+        data_dir=data_dir,
+        architecture=model,
+        output_dir=output_dir,
         epochs=epochs,
         batch_size=batch_size,
-        seed=random_state,
         learning_rate=learning_rate,
+        random_state=random_state,
     )
     for metric in ("accuracy", "val_accuracy"):
-        value = result.final(metric)
+        value = getattr(result, metric)
         if value is not None:
             print(f"{metric}: {100 * value:.2f}%")
     print(f"saved {result.model_path}")

@@ -55,29 +55,26 @@ def draw_radar_chart_command(
 ) -> None:
     """Test the model per label; write results.json and a radar chart of the accuracies."""
     _check_limits(min_lim, max_lim)
-    from repair.core.label_results import RESULTS_FILE, write_results
-    from repair.core.model import predict_file
-    from repair.core.results import format_label_table, label_scores, overall_accuracy
-    from repair.reports._figure import save_png
-    from repair.reports.radar import radar_chart, radar_title
+    from repair.app.utils import draw_radar_chart
+    from repair.core.results import format_label_table
 
-    data_file = data_dir / target_data
-    info, predictions = predict_file(model_dir, data_file, batch_size)
-    scores = label_scores(
-        predictions.true, predictions.predicted, info.num_classes, info.class_names
+    drawn = draw_radar_chart(
+        model=model_dir,
+        data_file=data_dir / target_data,
+        output_dir=output_dir or data_dir,
+        filename=filename,
+        min_lim=min_lim,
+        max_lim=max_lim,
+        batch_size=batch_size,
     )
-    output_dir = output_dir or data_dir
-    results = write_results(output_dir / RESULTS_FILE, scores)
-    figure = radar_chart(scores, radar_title(str(model_dir), str(data_file)), min_lim, max_lim)
-    chart = save_png(figure, output_dir / filename)
-    accuracy = overall_accuracy(predictions.true, predictions.predicted)
+    results, chart, accuracy = drawn.results, drawn.chart, drawn.scores.accuracy
     if json_output:
-        labels = [score.to_dict() for score in scores]
+        labels = [score.to_dict() for score in drawn.scores.labels]
         report = {"accuracy": round(accuracy, 4), "labels": labels}
         print(json.dumps({**report, "results": str(results), "chart": str(chart)}))
         return
     print(f"accuracy: {accuracy:.2f}%")
-    print(format_label_table(scores))
+    print(format_label_table(drawn.scores.labels))
     print(f"wrote {results} and {chart}")
 
 
@@ -148,17 +145,13 @@ def draw_bubble_chart_command(
     batch_size: BatchSize = 256,
 ) -> None:
     """Draw the confusion matrix as bubbles: true vs predicted label, normalised per true label."""
-    from repair.core.model import predict_file
-    from repair.core.results import confusion_matrix
-    from repair.reports._figure import save_png
-    from repair.reports.bubble import bubble_chart
-    from repair.reports.radar import radar_title
+    from repair.app.utils import draw_bubble_chart
 
-    data_file = data_dir / target_data
-    info, predictions = predict_file(model_dir, data_file, batch_size)
-    counts = confusion_matrix(predictions.true, predictions.predicted, info.num_classes)
-    title = radar_title(str(model_dir), str(data_file), "Predicted vs true label")
-    chart = save_png(
-        bubble_chart(counts, info.class_names, title), (output_dir or data_dir) / filename
+    chart = draw_bubble_chart(
+        model_dir=model_dir,
+        data_file=data_dir / target_data,
+        output_dir=output_dir or data_dir,
+        filename=filename,
+        batch_size=batch_size,
     )
     print(f"wrote {chart}")

@@ -47,11 +47,12 @@ def split_dataset_command(
     json_output: JsonOutput = False,
 ) -> None:
     """Cut a split into chunks OUTPUT_DIR/<k>/repair.h5 (in order, keeping ids and class names)."""
-    from repair.core.chunking import split_into_chunks, stale_chunks
+    from repair.app.utils import split_dataset
 
     output_dir = output_dir or input.parent / "repairsets"
-    chunks = split_into_chunks(input, output_dir, chunk_size, num_chunks)
-    stale = stale_chunks(output_dir, len(chunks))
+    chunks, stale = split_dataset(
+        source=input, output_dir=output_dir, chunk_size=chunk_size, num_chunks=num_chunks
+    )
     if stale:
         print(
             f"note: left in place from an earlier split: {', '.join(map(str, stale))}",

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from repair.core.files import write_json_atomic
 from repair.core.results import LabelScore
+from repair.core.run_files import RESULTS_FILENAME as RESULTS_FILE
 from repair.errors import DataFormatError, InputNotFoundError
 
-RESULTS_FILE = "results.json"
 OVERALL = "overall"
 
 

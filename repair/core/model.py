@@ -10,10 +10,10 @@ from tqdm import tqdm
 
 from repair.core.data import SplitInfo, SplitReader
 from repair.core.files import atomic_path
+from repair.core.run_files import MODEL_FILENAME
 from repair.core.tf import keras
 from repair.errors import InputNotFoundError, ModelError
 
-MODEL_FILENAME = "model.keras"
 MODEL_SUFFIXES = (".keras", ".h5")
 
 

@@ -4,7 +4,7 @@ A method has two steps, as in the reference toolkit: ``localize`` finds what to 
 Arachne, the weights to patch) and writes it into the output folder; ``optimize`` reads it back
 and returns a repaired copy of the model. Loading the model and data, checking them, saving the
 repaired model and writing ``summary.json`` are the same for every method and live in
-:mod:`repair.methods.runner`, so a method only does its own search.
+:mod:`repair.app.repair`, so a method only does its own search.
 
 A method module must not import TensorFlow at import time: the CLI loads method classes to read
 their options (and for ``--help``) before any work starts.
@@ -16,6 +16,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
 
 from repair.registry import NoOptions
 
@@ -47,11 +49,23 @@ class RepairTask:
 
 
 @dataclass(frozen=True)
+class ParetoFront:
+    """Candidates of a two-objective localisation: objectives (C, 2), front (C,) bool; the
+    caller draws it (methods never draw)."""
+
+    objectives: np.ndarray
+    front: np.ndarray
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class LocalizeResult:
-    """message: one line for people (what was chosen); files: what the method wrote."""
+    """message: one line for people (what was chosen); files: what the method wrote;
+    pareto: the front it chose from, if any (drawn by the caller as pareto_front.png)."""
 
     message: str
     files: tuple[Path, ...] = ()
+    pareto: ParetoFront | None = None
 
 
 @dataclass(frozen=True)

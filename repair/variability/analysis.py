@@ -6,7 +6,6 @@ Reads models and the split, computes with :mod:`repair.variability.matrix`, and 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from repair.core.files import csv_text, write_json_atomic, write_text_atomic
+from repair.core.run_files import MODEL_FILENAME, REPAIRED_DIRNAME, SPLIT_FILENAME
 from repair.errors import DataFormatError, InputNotFoundError
 from repair.variability import matrix
 
@@ -22,7 +22,8 @@ REPORT_FILENAME = "variability.json"
 PER_INPUT_FILENAME = "per_input.csv"
 UNSTABLE_DIRNAME = "unstable"
 CHART_FILENAME = "variability.png"
-RUN_MODEL_GLOB = "**/repair/model.keras"  # run_<k>/ (evaluate) and label_*/chunk_*/seed_*/ (sweep)
+# run_<k>/ (evaluate) and label_*/chunk_*/seed_*/ (sweep): every repaired model at any depth.
+RUN_MODEL_GLOB = f"**/{REPAIRED_DIRNAME}/{MODEL_FILENAME}"
 
 
 def _natural_key(path: Path) -> list[object]:
@@ -42,13 +43,9 @@ def find_run_models(runs_dir: Path) -> list[Path]:
 
 
 def _summary(run_model: Path) -> dict[str, Any]:
-    path = run_model.parent.parent / "summary.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputNotFoundError(f"no summary.json beside {run_model.parent}") from None
-    except ValueError as error:
-        raise DataFormatError(f"not a JSON summary: {path} ({error})") from None
+    from repair.core.run_files import read_summary
+
+    return read_summary(run_model.parent.parent)
 
 
 def runs_origin(run_models: Sequence[Path]) -> tuple[Path, np.ndarray | None]:
@@ -63,7 +60,7 @@ def runs_origin(run_models: Sequence[Path]) -> tuple[Path, np.ndarray | None]:
         )
     labels = []
     for summary in summaries:
-        target = Path(str(summary.get("target_data_dir"))) / "repair.h5"
+        target = Path(str(summary.get("target_data_dir"))) / SPLIT_FILENAME
         if not target.is_file():
             return Path(origins.pop()), None
         from repair.core.data import SplitReader
@@ -176,7 +173,7 @@ def analyze_variability(
     rows = per_input_rows(result, true, split_ids(split), k)
     write_text_atomic(output_dir / PER_INPUT_FILENAME, csv_text(rows))
     if len(unstable):
-        write_unstable(split, unstable, output_dir / UNSTABLE_DIRNAME / "repair.h5")
+        write_unstable(split, unstable, output_dir / UNSTABLE_DIRNAME / SPLIT_FILENAME)
     from repair.reports._figure import save_png
     from repair.reports.variability import label_spread_chart
 

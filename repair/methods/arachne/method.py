@@ -10,11 +10,15 @@ import sys
 
 import numpy as np
 
+from repair.core.run_files import WEIGHTS_FILENAME
 from repair.methods.arachne.config import LocalizeConfig, OptimizeConfig
-from repair.methods.base import LocalizeResult, OptimizeResult, RepairMethod, RepairTask
-from repair.methods.weights_csv import WEIGHTS_FILENAME
-
-PARETO_FILENAME = "pareto_front.png"
+from repair.methods.base import (
+    LocalizeResult,
+    OptimizeResult,
+    ParetoFront,
+    RepairMethod,
+    RepairTask,
+)
 
 
 class Arachne(RepairMethod):
@@ -26,9 +30,8 @@ class Arachne(RepairMethod):
     optimize_options = OptimizeConfig
 
     def localize(self, task: RepairTask, options: LocalizeConfig) -> LocalizeResult:
-        from repair.methods.arachne import activations, localize, plots
-        from repair.methods.weights_csv import write_localized
-        from repair.reports import save_png
+        from repair.core.run_files import write_localized
+        from repair.methods.arachne import activations, localize
 
         model = task.model
         if options.target_layer is None:
@@ -47,13 +50,13 @@ class Arachne(RepairMethod):
             f"{len(found.locations)} weights of layer {index} ({layer.name}) on the Pareto front\n"
             f"of {len(found.candidates)} candidates, {len(task.negatives)} negatives"
         )
-        figure = plots.pareto_figure(found.objectives, found.front, title)
-        plot_path = save_png(figure, task.output_dir / PARETO_FILENAME)
         message = (
             f"localized {len(found.locations)} weights of layer {index} ({layer.name}): "
             f"the Pareto front of the top {len(found.candidates)} by gradient loss"
         )
-        return LocalizeResult(message, (weights_path, plot_path))
+        return LocalizeResult(
+            message, (weights_path,), ParetoFront(found.objectives, found.front, title)
+        )
 
     def optimize(self, task: RepairTask, options: OptimizeConfig) -> OptimizeResult:
         from repair.methods.arachne import search

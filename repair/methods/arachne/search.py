@@ -15,19 +15,19 @@ import numpy as np
 from tqdm import tqdm
 
 from repair.core.data import Batch, SplitReader
-from repair.core.tf import keras
-from repair.errors import DataFormatError
-from repair.methods.arachne import activations, pso
-from repair.methods.arachne.config import OptimizeConfig
-from repair.methods.arachne.fitness import BatchedFitness, write_patch
-from repair.methods.base import RepairTask
-from repair.methods.weights_csv import (
+from repair.core.run_files import (
     HISTORY_FILENAME,
     WEIGHTS_FILENAME,
     read_locations,
     write_history,
     write_repaired,
 )
+from repair.core.tf import keras
+from repair.errors import DataFormatError
+from repair.methods.arachne import activations, pso
+from repair.methods.arachne.config import OptimizeConfig
+from repair.methods.arachne.fitness import BatchedFitness, write_patch
+from repair.methods.base import RepairTask
 
 
 @dataclass(frozen=True)

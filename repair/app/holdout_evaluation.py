@@ -1,4 +1,5 @@
-"""``repair evaluate --holdout F``: run the held-out protocol (:mod:`.holdout`) on folders.
+"""``repair evaluate --holdout F``: run the held-out protocol
+(:mod:`repair.variability.holdout`) on folders.
 
 Run ``k`` (seed ``random_state + k``) writes ``<output_dir>/run_<k>/``: ``data/negative/repair.h5``
 (the half it repairs), ``data/heldout/repair.h5`` (the half it never sees), and what
@@ -15,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from repair.core.files import write_text_atomic
+from repair.core.run_files import EVALUATE_RESULT_FILENAME, REPAIRED_DIRNAME, SPLIT_FILENAME
 from repair.errors import DataFormatError
+from repair.methods.base import RepairMethod
 from repair.variability.holdout import (
     HoldoutRun,
     check_fraction,
@@ -23,8 +26,6 @@ from repair.variability.holdout import (
     report_dict,
     split_halves,
 )
-
-RESULT_FILENAME = "result.txt"
 
 
 def _write_part(split: Path, positions: np.ndarray, output: Path) -> Path:
@@ -45,7 +46,7 @@ def _accuracy(correct: np.ndarray) -> float:
 
 def evaluate_holdout(
     *,
-    method: str,
+    method: type[RepairMethod],
     model_dir: Path,
     target_data_dir: Path,
     positive_inputs_dir: Path,
@@ -60,8 +61,9 @@ def evaluate_holdout(
     test_data: Path | None = None,
 ) -> dict[str, Any]:
     """Run the protocol ``num_runs`` times; write result.txt; return the report."""
+    from repair.app.runner import localize, optimize
     from repair.core.model import predict_file
-    from repair.methods.runner import run_localize, run_optimize, split_path
+    from repair.core.run_files import split_path
 
     check_fraction(fraction)
     negatives_file = split_path(target_data_dir, "--target_data_dir")
@@ -84,17 +86,21 @@ def evaluate_holdout(
             )
         repair_dir = run_dir / "data" / "negative"
         held_file = _write_part(
-            negatives_file, held_part, run_dir / "data" / "heldout" / "repair.h5"
+            negatives_file, held_part, run_dir / "data" / "heldout" / SPLIT_FILENAME
         )
-        _write_part(negatives_file, repair_part, repair_dir / "repair.h5")
+        _write_part(negatives_file, repair_part, repair_dir / SPLIT_FILENAME)
         started = time.perf_counter()
-        run_localize(method, model_dir, repair_dir, run_dir, localize_options, batch_size)
-        summary = run_optimize(
-            method, model_dir, repair_dir, positive_inputs_dir, run_dir,
-            optimize_options, batch_size, seed, device,
+        localize(
+            method=method, model_dir=model_dir, target_data_dir=repair_dir, output_dir=run_dir,
+            options=localize_options, batch_size=batch_size,
+        )  # fmt: skip
+        summary = optimize(
+            method=method, model_dir=model_dir, target_data_dir=repair_dir,
+            positive_inputs_dir=positive_inputs_dir, output_dir=run_dir,
+            options=optimize_options, batch_size=batch_size, seed=seed, device=device,
         )  # fmt: skip
         wall = time.perf_counter() - started
-        repaired = run_dir / "repair"
+        repaired = run_dir / REPAIRED_DIRNAME
         _, held = predict_file(repaired, held_file, batch_size, "held-out half")
         changes: dict[str, float] = {}
         if before is not None and test_data is not None:
@@ -113,7 +119,7 @@ def evaluate_holdout(
             )
         )  # fmt: skip
     settings = {
-        "method": method,
+        "method": method.name,
         "model_dir": str(model_dir),
         "target_data_dir": str(target_data_dir),
         "positive_inputs_dir": str(positive_inputs_dir),
@@ -126,5 +132,5 @@ def evaluate_holdout(
         "test_accuracy_before": None if before is None else _accuracy(before.correct),
     }
     report = report_dict(runs, settings)
-    write_text_atomic(Path(output_dir) / RESULT_FILENAME, format_holdout(report) + "\n")
+    write_text_atomic(Path(output_dir) / EVALUATE_RESULT_FILENAME, format_holdout(report) + "\n")
     return report

@@ -1,11 +1,12 @@
-"""The Pareto-front picture ``localize`` writes beside ``weights.csv``."""
+"""The Pareto-front picture ``repair localize`` writes beside ``weights.csv`` when the method
+returns a front (Arachne does)."""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from repair.reports import new_figure
+from repair.reports._figure import new_figure
 
 
 def pareto_figure(objectives: np.ndarray, front: np.ndarray, title: str = "") -> Figure:

@@ -1,42 +1,27 @@
-"""Run a repair method's ``localize`` or ``optimize`` on folders: the part every method shares.
+"""``localize`` and ``optimize`` on folders: the part every repair method shares.
 
 Loads and checks the model and the data, refuses empty input sets, saves the repaired model to
-``<output_dir>/repair/model.keras`` and writes ``summary.json`` (SPEC §5). The repair rate is
-the share of negatives the repaired model classifies correctly, the break rate the share of
-positives it gets wrong, both in percent and on the whole sets given.
-"""
+``<output_dir>/repair/model.keras`` and writes ``summary.json`` (docs/formats.md). The repair
+rate is the share of negatives the repaired model classifies correctly, the break rate the share
+of positives it gets wrong, both in percent and on the whole sets given. ``optimize`` commits its
+outputs (weights.csv, history.csv, the model, summary.json) as one set."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from repair.core import run_files
 from repair.core.data import SplitReader
-from repair.core.files import write_json_atomic
-from repair.errors import DataFormatError, InputNotFoundError
-from repair.methods import load_method
-from repair.methods.base import LocalizeResult, RepairTask
-
-SPLIT_FILENAME = "repair.h5"
-SUMMARY_FILENAME = "summary.json"
-REPAIRED_DIRNAME = "repair"
-
-
-def split_path(folder: Path, option: str) -> Path:
-    """``folder/repair.h5``, or a clear error naming ``option``."""
-    path = Path(folder) / SPLIT_FILENAME
-    if not path.is_file():
-        raise InputNotFoundError(
-            f"no {SPLIT_FILENAME} in {folder} (given as {option}); use a folder made by "
-            "`repair target`, such as outputs/negative/3 or outputs/positive"
-        )
-    return path
+from repair.core.run_files import split_path
+from repair.errors import DataFormatError
+from repair.methods.base import LocalizeResult, RepairMethod, RepairTask
 
 
 def open_inputs(stack: ExitStack, folder: Path, option: str, kind: str, model: Any) -> SplitReader:
@@ -57,6 +42,7 @@ def new_seed() -> int:
 
 @contextmanager
 def repair_task(
+    *,
     model_dir: Path,
     target_data_dir: Path,
     output_dir: Path | None,
@@ -64,11 +50,13 @@ def repair_task(
     batch_size: int = 32,
     seed: int = 0,
     device: str = "auto",
+    model: Any = None,
 ) -> Iterator[RepairTask]:
-    """The model and open inputs as a :class:`RepairTask`; files close when the block ends."""
+    """The model (``model``, or loaded from ``model_dir``) and open inputs as a
+    :class:`RepairTask`; files close when the block ends."""
     from repair.core.model import load_model
 
-    model = load_model(model_dir)
+    model = load_model(model_dir) if model is None else model
     with ExitStack() as stack:
         negatives = open_inputs(stack, target_data_dir, "--target_data_dir", "negative", model)
         positives = None
@@ -86,18 +74,35 @@ def make_options(method_class: type, options: Any, step: str) -> Any:
     return options if options is not None else getattr(method_class, f"{step}_options")()
 
 
-def run_localize(
-    method: str,
+def localize(
+    *,
+    method: type[RepairMethod],
     model_dir: Path,
     target_data_dir: Path,
     output_dir: Path | None = None,
     options: Any = None,
     batch_size: int = 32,
 ) -> LocalizeResult:
-    """Localize with ``method``; its files go to ``output_dir`` (default: target_data_dir)."""
-    method_class = load_method(method)
-    with repair_task(model_dir, target_data_dir, output_dir, batch_size=batch_size) as task:
-        return method_class().localize(task, make_options(method_class, options, "localize"))
+    """Localize with ``method``; its files go to ``output_dir`` (default: target_data_dir).
+
+    A Pareto front the method returns is drawn here as ``pareto_front.png``.
+    """
+    with repair_task(
+        model_dir=model_dir,
+        target_data_dir=target_data_dir,
+        output_dir=output_dir,
+        batch_size=batch_size,
+    ) as task:
+        result = method().localize(task, make_options(method, options, "localize"))
+        if result.pareto is None:
+            return result
+        from repair.reports import save_png
+        from repair.reports.pareto import pareto_figure
+
+        front = result.pareto
+        figure = pareto_figure(front.objectives, front.front, front.title)
+        chart = save_png(figure, task.output_dir / run_files.PARETO_FILENAME)
+        return replace(result, files=(*result.files, chart))
 
 
 def rates(model: Any, negatives: SplitReader, positives: SplitReader, batch_size: int) -> dict:
@@ -121,8 +126,24 @@ def _settings(options: Any) -> dict:
     return asdict(options) if is_dataclass(options) else {}
 
 
-def run_optimize(
-    method: str,
+@dataclass(frozen=True)
+class OptimizeSummary:
+    """What ``optimize`` did: ``data`` is summary.json's content (method, paths, settings, seed,
+    negatives, patched, repair_rate, positives, broken, break_rate, wall_time_s, details)."""
+
+    data: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    @property
+    def kept_original(self) -> bool:
+        return bool(self.data.get("details", {}).get("kept_original", False))
+
+
+def optimize(
+    *,
+    method: type[RepairMethod],
     model_dir: Path,
     target_data_dir: Path,
     positive_inputs_dir: Path,
@@ -131,32 +152,41 @@ def run_optimize(
     batch_size: int = 32,
     seed: int | None = None,
     device: str = "auto",
-) -> dict[str, Any]:
-    """Optimize with ``method``, save the repaired model and summary.json; return the summary."""
+) -> OptimizeSummary:
+    """Optimize with ``method``; commit the repaired model, the method's files and summary.json
+    into ``output_dir`` (default: target_data_dir) as one set."""
     from repair.core.model import save_model
 
-    method_class = load_method(method)
-    options = make_options(method_class, options, "optimize")
+    options = make_options(method, options, "optimize")
     seed = new_seed() if seed is None else seed
     started = time.perf_counter()
-    with repair_task(
-        model_dir, target_data_dir, output_dir, positive_inputs_dir, batch_size, seed, device
-    ) as task:
-        result = method_class().optimize(task, options)
-        model_path = save_model(result.model, task.output_dir / REPAIRED_DIRNAME)
-        wall_time = time.perf_counter() - started
+    output = Path(output_dir or target_data_dir)
+    with (
+        run_files.staged_outputs(output) as stage,
+        repair_task(
+            model_dir=model_dir,
+            target_data_dir=target_data_dir,
+            output_dir=stage,
+            positive_inputs_dir=positive_inputs_dir,
+            batch_size=batch_size,
+            seed=seed,
+            device=device,
+        ) as task,
+    ):
+        result = method().optimize(task, options)
+        save_model(result.model, run_files.repaired_model_dir(stage))
         summary = {
-            "method": method_class.name,
+            "method": method.name,
             "model_dir": str(model_dir),
             "target_data_dir": str(target_data_dir),
             "positive_inputs_dir": str(positive_inputs_dir),
-            "output_dir": str(task.output_dir),
-            "repaired_model": str(model_path),
+            "output_dir": str(output),
+            "repaired_model": str(run_files.repaired_model_dir(output) / run_files.MODEL_FILENAME),
             "settings": {"batch_size": batch_size, "device": device, **_settings(options)},
             "seed": seed,
             **rates(result.model, task.negatives, task.positives, batch_size),
-            "wall_time_s": round(wall_time, 3),
+            "wall_time_s": round(time.perf_counter() - started, 3),
             "details": result.details,
         }
-        write_json_atomic(task.output_dir / SUMMARY_FILENAME, summary)
-    return summary
+        run_files.write_summary(stage, summary)
+    return OptimizeSummary(summary)

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from repair.app.runner import localize, optimize
 from repair.core.files import write_text_atomic
-from repair.methods.runner import run_localize, run_optimize, split_path
-
-RESULT_FILENAME = "result.txt"
+from repair.core.run_files import EVALUATE_RESULT_FILENAME as RESULT_FILENAME
+from repair.core.run_files import split_path
+from repair.methods.base import RepairMethod
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def mean_std(values: list[float | None]) -> tuple[float, float] | None:
 
 
 def evaluate_method(
-    method: str,
+    *,
+    method: type[RepairMethod],
     model_dir: Path,
     target_data_dir: Path,
     positive_inputs_dir: Path,
@@ -102,10 +104,10 @@ def evaluate_method(
 ) -> dict[str, Any]:
     """Run ``num_runs`` repairs; write result.txt and return per-run and mean ± std rates.
 
-    With ``holdout``, run the held-out protocol instead (:mod:`repair.variability.protocol`).
+    With ``holdout``, run the held-out protocol instead (:mod:`repair.app.holdout_evaluation`).
     """
     if holdout is not None:
-        from repair.variability.protocol import evaluate_holdout
+        from repair.app.holdout_evaluation import evaluate_holdout
 
         return evaluate_holdout(
             method=method, model_dir=model_dir, target_data_dir=target_data_dir,
@@ -120,11 +122,25 @@ def evaluate_method(
     runs = []
     for run in range(num_runs):
         run_dir = Path(output_dir) / f"run_{run}"
-        run_localize(method, model_dir, target_data_dir, run_dir, localize_options, batch_size)
-        summary = run_optimize(
-            method, model_dir, target_data_dir, positive_inputs_dir, run_dir,
-            optimize_options, batch_size, random_state + run, device,
-        )  # fmt: skip
+        localize(
+            method=method,
+            model_dir=model_dir,
+            target_data_dir=target_data_dir,
+            output_dir=run_dir,
+            options=localize_options,
+            batch_size=batch_size,
+        )
+        summary = optimize(
+            method=method,
+            model_dir=model_dir,
+            target_data_dir=target_data_dir,
+            positive_inputs_dir=positive_inputs_dir,
+            output_dir=run_dir,
+            options=optimize_options,
+            batch_size=batch_size,
+            seed=random_state + run,
+            device=device,
+        )
         tested = (
             {} if reference is None else held_out_rates(reference, run_dir / "repair", batch_size)
         )
@@ -132,7 +148,7 @@ def evaluate_method(
             RunRates(run, summary["seed"], summary["repair_rate"], summary["break_rate"], **tested)
         )
     report = {
-        "method": method,
+        "method": method.name,
         "model_dir": str(model_dir),
         "target_data_dir": str(target_data_dir),
         "positive_inputs_dir": str(positive_inputs_dir),

@@ -1,0 +1,175 @@
+"""``prepare``, ``train``, ``test`` and ``target`` as keyword-only functions.
+
+Each returns a small frozen result that the CLI prints and scripts, sweeps and tests use
+in-process. TensorFlow is imported inside the functions, never at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from repair.core.results import LabelScore
+
+
+@dataclass(frozen=True)
+class PrepareResult:
+    """The split files written: ``(name, path, shape, num_classes)`` per split."""
+
+    output_dir: Path
+    splits: tuple[Any, ...]
+
+
+def prepare(
+    *,
+    plugin_class: type,
+    options: Any,
+    output_dir: Path,
+    ratios: Sequence[float],
+    random_state: int,
+    input_dir: Path | None = None,
+) -> PrepareResult:
+    """Shuffle the dataset, split it by ``ratios`` and write train/val/test/repair.h5."""
+    from repair.datasets.packing import pack_dataset
+
+    plugin = plugin_class(input_dir, options)
+    return PrepareResult(output_dir, tuple(pack_dataset(plugin, output_dir, ratios, random_state)))
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """The saved model and the last epoch's accuracies (fractions; None if not measured)."""
+
+    model_path: Path
+    accuracy: float | None
+    val_accuracy: float | None
+
+
+def train(
+    *,
+    data_dir: Path,
+    architecture: str,
+    output_dir: Path,
+    epochs: int = 10,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    random_state: int = 0,
+) -> TrainResult:
+    """Train ``architecture`` on data_dir/train.h5 (validating on val.h5 if present)."""
+    from repair import registry
+    from repair.core.data import inspect_split
+    from repair.core.training import seed_everything, train_model
+
+    build = registry.load(registry.MODELS, architecture)
+    train_path = data_dir / "train.h5"
+    info = inspect_split(train_path)
+    val_path = data_dir / "val.h5"
+    seed_everything(random_state)
+    network = build(info.image_shape, info.num_classes)
+    result = train_model(
+        network,
+        train_path,
+        output_dir,
+        val_path=val_path if val_path.exists() else None,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=random_state,
+        learning_rate=learning_rate,
+    )
+    return TrainResult(result.model_path, result.final("accuracy"), result.final("val_accuracy"))
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """Accuracy (percent) of a model on a split, overall and per label."""
+
+    accuracy: float
+    correct: int
+    total: int
+    labels: tuple[LabelScore, ...]
+
+    def score_of(self, label: int) -> float | None:
+        """The accuracy of ``label``, or None if the split has none of it."""
+        return next((s.accuracy for s in self.labels if s.label == label), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accuracy": round(self.accuracy, 4),
+            "correct": self.correct,
+            "total": self.total,
+            "labels": [score.to_dict() for score in self.labels],
+        }
+
+
+def test(*, model: Path | Any, data_file: Path, batch_size: int = 256) -> TestResult:
+    """Accuracy of ``model`` (a folder, a model file, or a loaded model) on ``data_file``."""
+    from repair.core.data import SplitReader
+    from repair.core.model import load_model, predict_split
+    from repair.core.results import label_scores, overall_accuracy
+
+    if isinstance(model, str | Path):
+        model = load_model(model)
+    with SplitReader(data_file) as reader:
+        info, predictions = reader.info, predict_split(model, reader, batch_size, "test")
+    scores = label_scores(
+        predictions.true, predictions.predicted, info.num_classes, info.class_names
+    )
+    return TestResult(
+        accuracy=overall_accuracy(predictions.true, predictions.predicted),
+        correct=int(predictions.correct.sum()),
+        total=len(predictions.true),
+        labels=tuple(scores),
+    )
+
+
+test.__test__ = False  # not a pytest test when imported into a test module
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    label: int
+    name: str
+    positive: int
+    negative: int
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """Counts of the positive/negative layout written into ``data_dir``."""
+
+    data_dir: Path
+    total: int
+    positive: int
+    negative: int
+    labels: tuple[TargetRow, ...]
+
+    def negatives_of(self, label: int) -> int:
+        return next((row.negative for row in self.labels if row.label == label), 0)
+
+
+def target(*, model: Any, source: Path, data_dir: Path, batch_size: int = 256) -> TargetResult:
+    """Split ``source`` into data_dir/positive and data_dir/negative (the target layout).
+
+    ``model`` is a folder, a model file or a loaded model.
+    """
+    from repair.core.model import load_model
+    from repair.core.split import split_positive_negative
+
+    if isinstance(model, str | Path):
+        model = load_model(model)
+    summary = split_positive_negative(model, source, data_dir, batch_size)
+    labels = sorted(set(summary.positives) | set(summary.negatives))
+    rows = tuple(
+        TargetRow(
+            label,
+            summary.info.class_name(label),
+            summary.positives.get(label, 0),
+            summary.negative_count(label),
+        )
+        for label in labels
+    )
+    return TargetResult(
+        data_dir, summary.total, sum(summary.positives.values()), summary.negative_count(), rows
+    )

@@ -1,0 +1,146 @@
+"""The run folder's file names and formats, read and written here and nowhere else.
+
+A repair run folder holds ``weights.csv`` (localize, then optimize), ``history.csv``,
+``summary.json`` and ``repair/model.keras`` (optimize), ``results.json`` (a model measured per
+label) and, in a data folder, the ``repair target`` layout (``positive/``, ``negative/<true>/``,
+each with ``repair.h5`` and ``labels.json``). Every write is atomic; ``optimize`` commits its whole
+output set at once (:func:`staged_outputs`).
+
+``weights.csv`` has no header. After ``localize`` its rows are ``layer,i,j,value``; after
+``optimize`` they are ``layer,i,j,original,repaired``. ``layer`` is the index in
+``model.layers``, ``i`` the kernel row (input neuron), ``j`` the kernel column (output neuron).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import numpy as np
+
+from repair.core.files import (
+    csv_text,
+    recover_staged_sets,
+    staged_set,
+    write_json_atomic,
+    write_text_atomic,
+)
+from repair.errors import DataFormatError, InputNotFoundError
+
+WEIGHTS_FILENAME = "weights.csv"
+HISTORY_FILENAME = "history.csv"
+SUMMARY_FILENAME = "summary.json"
+REPAIRED_DIRNAME = "repair"
+MODEL_FILENAME = "model.keras"
+RESULTS_FILENAME = "results.json"
+PARETO_FILENAME = "pareto_front.png"
+EVALUATE_RESULT_FILENAME = "result.txt"
+# The `repair target` layout inside a data folder.
+SPLIT_FILENAME = "repair.h5"
+LABELS_FILENAME = "labels.json"
+POSITIVE_DIRNAME = "positive"
+NEGATIVE_DIRNAME = "negative"
+HISTORY_HEADER = ("iteration", "best_fitness", "patched", "intact")
+
+
+def _number(value: float) -> str:
+    """Shortest text that reads back to the same float32."""
+    return repr(float(np.float32(value)))
+
+
+def write_localized(path: Path, locations: np.ndarray, values: np.ndarray) -> Path:
+    """Rows ``layer,i,j,value``; locations (M, 3) int, values (M,) the current weights."""
+    rows = [(*map(int, loc), _number(v)) for loc, v in zip(locations, values, strict=True)]
+    return write_text_atomic(path, csv_text(rows))
+
+
+def write_repaired(
+    path: Path, locations: np.ndarray, original: np.ndarray, repaired: np.ndarray
+) -> Path:
+    """Rows ``layer,i,j,original,repaired``; locations (M, 3), original and repaired (M,)."""
+    rows = [
+        (*map(int, loc), _number(a), _number(b))
+        for loc, a, b in zip(locations, original, repaired, strict=True)
+    ]
+    return write_text_atomic(path, csv_text(rows))
+
+
+def read_locations(path: Path) -> np.ndarray:
+    """The (M, 3) int array of ``layer,i,j`` of a weights.csv; extra columns are ignored."""
+    if not path.is_file():
+        raise InputNotFoundError(f"{path} not found: run `repair localize` first")
+    locations = []
+    with path.open(newline="", encoding="utf-8") as file:
+        for number, row in enumerate(csv.reader(file), start=1):
+            if not row:
+                continue
+            try:
+                locations.append([int(float(cell)) for cell in row[:3]])
+            except ValueError:
+                raise DataFormatError(
+                    f"line {number} of {path} must start with layer,i,j integers; got {row}"
+                ) from None
+            if len(locations[-1]) != 3 or min(locations[-1]) < 0:
+                raise DataFormatError(
+                    f"line {number} of {path} must start with 3 non-negative integers; got {row}"
+                )
+    if not locations:
+        raise DataFormatError(f"{path} lists no weights")
+    return np.asarray(locations, dtype=np.int64)
+
+
+def write_history(path: Path, rows: Sequence[tuple[int, float, int, int]]) -> Path:
+    """One row per iteration: iteration, best fitness, patched negatives, intact positives."""
+    lines = [HISTORY_HEADER, *((t, repr(float(f)), int(p), int(k)) for t, f, p, k in rows)]
+    return write_text_atomic(path, csv_text(lines))
+
+
+def split_path(folder: Path, option: str) -> Path:
+    """``folder/repair.h5``, or a clear error naming ``option``."""
+    path = Path(folder) / SPLIT_FILENAME
+    if not path.is_file():
+        raise InputNotFoundError(
+            f"no {SPLIT_FILENAME} in {folder} (given as {option}); use a folder made by "
+            "`repair target`, such as outputs/negative/3 or outputs/positive"
+        )
+    return path
+
+
+def repaired_model_dir(output_dir: Path) -> Path:
+    """Where ``optimize`` saves the repaired model (a folder holding ``model.keras``)."""
+    return Path(output_dir) / REPAIRED_DIRNAME
+
+
+def write_summary(output_dir: Path, summary: dict) -> Path:
+    """``summary.json`` of an optimize run."""
+    return write_json_atomic(Path(output_dir) / SUMMARY_FILENAME, summary)
+
+
+def read_summary(output_dir: Path) -> dict:
+    """The ``summary.json`` an optimize run wrote in ``output_dir`` (after finishing its commit)."""
+    recover_staged(Path(output_dir))
+    path = Path(output_dir) / SUMMARY_FILENAME
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputNotFoundError(f"{path} not found: run `repair optimize` first") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataFormatError(f"{path} is not valid JSON: {error}") from None
+
+
+# optimize's output set: written into a hidden staging folder, then committed at once.
+STAGING_PREFIX = ".optimize-staging-"
+
+
+def recover_staged(output_dir: Path) -> None:
+    """Finish an optimize output set a killed run had committed; drop one it had not."""
+    recover_staged_sets(Path(output_dir), STAGING_PREFIX)
+
+
+def staged_outputs(output_dir: Path) -> AbstractContextManager[Path]:
+    """A staging folder for optimize's outputs, committed into ``output_dir`` as one set
+    (``summary.json`` last); see :func:`repair.core.files.staged_set`."""
+    return staged_set(Path(output_dir), STAGING_PREFIX, last=SUMMARY_FILENAME)
