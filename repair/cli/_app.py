@@ -8,6 +8,7 @@ them, and :class:`RepairGroup` turns every failure into one line on stderr.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import traceback
@@ -79,7 +80,20 @@ class RepairCommand(TyperCommand):
     """A typer command that accepts both option spellings and ``--flag=True|False``."""
 
     def parse_args(self, ctx: _click.core.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, normalize_args(self.get_params(ctx), args))
+        rest = super().parse_args(ctx, normalize_args(self.get_params(ctx), args))
+        check_finite_floats(ctx, self.get_params(ctx))
+        return rest
+
+
+def check_finite_floats(ctx: _click.core.Context, params: Sequence[_click.core.Parameter]) -> None:
+    """Every float option is a finite number: click's FLOAT reads 'nan' and 'inf' as floats,
+    and a NaN passes every ``value <= 0`` check after it."""
+    for param in params:
+        value = ctx.params.get(param.name or "")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _click.exceptions.BadParameter(
+                f"must be a finite number; got {value}", ctx=ctx, param=param
+            )
 
 
 def command_with_help(extra_help: Callable[[], str]) -> type[RepairCommand]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,9 +15,16 @@ from repair.cli._app import UsageError
 from repair.cli._options import BatchSize, JsonOutput
 from repair.errors import ConfigError, RepairError
 
-ExistingResults = Annotated[
-    Path,
-    typer.Option(help="Folder holding results.json, or the file.", exists=True, show_default=False),
+if TYPE_CHECKING:
+    from repair.core.results import LabelScore
+    from repair.robustness.audit import AuditSide
+
+AuditModel = Annotated[
+    str | None,
+    typer.Option(
+        help="The model to read from an audit that holds several (as audit.csv names it).",
+        show_default=False,
+    ),
 ]
 
 
@@ -75,7 +82,11 @@ def split_dataset_command(
 
 OptionalResults = Annotated[
     Path | None,
-    typer.Option(help="Folder holding results.json, or the file.", exists=True, show_default=False),
+    typer.Option(
+        help="Folder holding results.json, or the file; or an audit folder (audit_labels.csv).",
+        exists=True,
+        show_default=False,
+    ),
 ]
 
 
@@ -87,11 +98,14 @@ def compare_command(
         typer.Option(
             help="Comma-separated checks, e.g. 'pedestrian>=75,car>=90,overall>=-1'. An unsigned "
             "number bounds the accuracy after; a signed one (-1, +2) the change in points. "
+            "'pedestrian@fog_3>=70' checks a stratum of two audits. "
             "'car>=90!': the lower end of the 95% interval is at least 90; 'car+!': the rise is "
             "significant at 0.05 (needs --paired). Exit status 1 if any fails.",
             show_default=False,
         ),
     ] = None,
+    before_model: AuditModel = None,
+    after_model: AuditModel = None,
     paired: Annotated[
         bool,
         typer.Option(
@@ -118,24 +132,40 @@ def compare_command(
     batch_size: BatchSize = 256,
     json_output: JsonOutput = False,
 ) -> None:
-    """Compare per-label accuracy before and after repair, and check requirements."""
+    """Compare per-label accuracy before and after repair, and check requirements.
+
+    With audit folders (repair audit) as --before and --after, the table compares clean test
+    data and requirements may name a stratum: 'pedestrian@fog_3>=70'. With --paired, two models
+    are compared input by input on one split.
+    """
+    from repair.core.label_results import Comparison, compare_results, format_comparison
     from repair.core.requirements import check_requirements, parse_requirements
 
     try:
         requirements = parse_requirements(require) if require is not None else []
     except ConfigError as error:
         raise UsageError(str(error)) from None
+    strata, p_values, extra = None, None, {}
     if paired:
+        if before is not None or after is not None:
+            raise UsageError("--paired compares --model_dirs; leave out --before and --after")
         comparison, p_values, table, extra = _paired(model_dirs, data_dir, target_data, batch_size)
     else:
         if before is None or after is None or model_dirs is not None:
             raise UsageError("give --before and --after (or --paired --model_dirs BEFORE,AFTER)")
-        from repair.core.label_results import compare_results, format_comparison, read_results
+        try:
+            old, old_audit = _compare_side(before, before_model, "--before_model")
+            new, new_audit = _compare_side(after, after_model, "--after_model")
+        except ConfigError as error:
+            raise UsageError(str(error)) from None
+        comparison, table = compare_results(old, new), None
+        if old_audit is not None and new_audit is not None:
 
-        comparison = compare_results(read_results(before), read_results(after))
-        p_values, table, extra = None, format_comparison(comparison), {}
+            def strata(name: str) -> Comparison:
+                return compare_results(old_audit.scores(name), new_audit.scores(name))
+
     try:
-        checks = check_requirements(requirements, comparison, p_values)
+        checks = check_requirements(requirements, comparison, strata, p_values)
     except ConfigError as error:
         raise UsageError(str(error)) from None
     failed = [check for check in checks if not check.passed]
@@ -143,7 +173,7 @@ def compare_command(
         report = {**comparison.to_dict(), **extra, "requirements": [c.to_dict() for c in checks]}
         print(json.dumps({**report, "passed": not failed}))
     else:
-        print(table)
+        print(table or format_comparison(comparison))
         for check in checks:
             print(f"{'ok  ' if check.passed else 'FAIL'} {check.describe()}")
     if failed:
@@ -173,6 +203,22 @@ def _paired(
     comparison, p_values = as_comparison(rows)
     extra = {"paired": [row.to_dict() for row in rows], "split": str(data_dir / target_data)}
     return comparison, p_values, format_paired(rows), extra
+
+
+def _compare_side(
+    path: Path, model: str | None, option: str
+) -> tuple[list[LabelScore], AuditSide | None]:
+    """Label scores of one side of ``compare``: a results.json, or the clean data of an audit
+    (then also the audit, for stratum requirements)."""
+    from repair.core.label_results import read_results
+    from repair.robustness.audit import AuditSide, is_audit
+
+    if not is_audit(path):
+        if model is not None:
+            raise ConfigError(f"{option} applies to an audit folder; {path} holds results.json")
+        return read_results(path), None
+    side = AuditSide.read(path, model, option)
+    return side.clean_scores(), side
 
 
 def iteration_table_command(
@@ -245,13 +291,10 @@ def label_index_command(
     from repair.core.data import inspect_split
 
     info = inspect_split(data_dir / target_data)
-    names = [info.class_name(i) for i in range(info.num_classes)]
-    wanted = label.strip().lower()
-    matches = [i for i, name in enumerate(names) if name.lower() == wanted]
-    if not matches and wanted.isdigit() and int(wanted) < info.num_classes:
-        matches = [int(wanted)]
-    if not matches:
+    index = info.label_index(label)
+    if index is None:
+        names = [info.class_name(i) for i in range(info.num_classes)]
         raise UsageError(
             f"--label {label!r} is not a class of {info.path}. Known: " + ", ".join(names)
         )
-    print(matches[0])
+    print(index)

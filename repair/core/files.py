@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from repair.errors import DataFormatError
+
 COMMITTED_MARK = ".committed"  # in a staging folder: its files are to be moved into place
 
 
@@ -61,6 +63,28 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
+def is_plain_name(name: object) -> bool:
+    """Whether ``name`` is one plain file name: a non-empty string that is not ``.`` or ``..``
+    and holds no path separator (``/`` or ``\\``) and no NUL, so joined to a folder it stays in
+    that folder. Names read from data files pass this before they become paths."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and not any(char in name for char in ("/", "\\", "\0"))
+    )
+
+
+def check_plain_name(name: object, what: str) -> str:
+    """``name`` itself when :func:`is_plain_name`; else a DataFormatError naming ``what`` (the
+    file and field it came from), so that an unsafe name is refused, never followed."""
+    if not is_plain_name(name):
+        raise DataFormatError(
+            f"unsafe file name {name!r} in {what}: a name must be a plain file name "
+            "(no '/', '\\', '..', NUL or empty name)"
+        )
+    return name
+
+
 def _link_inputs(output_dir: Path, stage: Path) -> None:
     """Hard-link ``output_dir``'s top-level files into ``stage``, so what writes into the stage
     reads the inputs it expects (optimize: localize's weights.csv). Atomic writes replace a
@@ -99,7 +123,8 @@ def _finish_commit(stage: Path, output_dir: Path) -> None:
     shutil.rmtree(stage, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (one we may not signal counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -123,7 +148,7 @@ def recover_staged_sets(output_dir: Path, prefix: str) -> None:
             _finish_commit(stage, output_dir)
             continue
         pid = stage.name[len(prefix) :].split("-")[0]
-        if not (pid.isdigit() and _pid_alive(int(pid))):
+        if not (pid.isdigit() and pid_alive(int(pid))):
             shutil.rmtree(stage, ignore_errors=True)
 
 

@@ -6,12 +6,17 @@ accuracy after repair, in percent (``car>=90``: car stays at 90 % or more). A NU
 a sign bounds the change in points, after minus before (``overall>=-1``: overall accuracy drops by
 at most one point; ``pedestrian>=+2``: pedestrian gains at least two points).
 
+NAME may end in ``@STRATUM`` to check the label (or ``overall``) on one stratum of a robustness
+audit rather than on the clean data: ``pedestrian@fog_3>=70``. The caller supplies the
+comparison of each stratum (:func:`check_requirements`, ``strata``).
+
 A ``!`` asks for confidence rather than a point estimate (95 %, see docs/evaluation.md):
 ``pedestrian>=75!`` holds only when the lower end of the Wilson 95 % interval of the accuracy
 after repair is at least 75 (with ``<=``/``<``, the upper end is checked); ``pedestrian+!`` holds
 only when the accuracy rose and McNemar's exact test on the inputs whose correctness changed
 gives p < 0.05 (it needs the per-input comparison, ``compare --paired``). A ``!`` after a
-signed number (a change bound) is refused.
+signed number (a change bound) is refused. A stratum takes the interval form
+(``pedestrian@fog_3>=70!``) but not the rise, which needs per-input results of the stratum.
 """
 
 from __future__ import annotations
@@ -47,23 +52,28 @@ class Requirement:
     op: str
     value: float
     relative: bool
+    stratum: str | None = None  # ``fog_3`` in ``pedestrian@fog_3>=70``
     significant: bool = False  # the ``!`` mark: a bound on the interval, or a significant rise
+
+    @property
+    def subject(self) -> str:
+        return self.name if self.stratum is None else f"{self.name}@{self.stratum}"
 
     def __str__(self) -> str:
         if self.op == RISE:
-            return f"{self.name}+!"
+            return f"{self.subject}+!"
         number = f"{self.value:+g}" if self.relative else f"{self.value:g}"
-        return f"{self.name}{self.op}{number}{'!' if self.significant else ''}"
+        return f"{self.subject}{self.op}{number}{'!' if self.significant else ''}"
 
     def describe(self) -> str:
         if self.op == RISE:
-            return f"{self.name} rise significant at {SIGNIFICANCE:g} (McNemar exact)"
+            return f"{self.subject} rise significant at {SIGNIFICANCE:g} (McNemar exact)"
         if self.significant:
             end = "lower" if self.op in (">=", ">") else "upper"
-            return f"{self.name} accuracy 95% interval {end} end {self.op} {self.value:g}%"
+            return f"{self.subject} accuracy 95% interval {end} end {self.op} {self.value:g}%"
         if self.relative:
-            return f"{self.name} change in points {self.op} {self.value:+g}"
-        return f"{self.name} accuracy {self.op} {self.value:g}%"
+            return f"{self.subject} change in points {self.op} {self.value:+g}"
+        return f"{self.subject} accuracy {self.op} {self.value:g}%"
 
 
 @dataclass(frozen=True)
@@ -100,15 +110,24 @@ def parse_requirements(text: str) -> list[Requirement]:
     requirements = []
     for part in parts:
         rise = _RISE_PATTERN.match(part)
-        if rise is not None:
-            requirements.append(Requirement(rise["name"], RISE, 0.0, True, True))
-            continue
-        match = _PATTERN.match(part)
+        match = rise or _PATTERN.match(part)
         if match is None:
             raise ConfigError(
                 "--require parts look like 'car>=90', 'overall>=-1', 'car>=90!' or 'car+!'; "
                 f"cannot read {part.strip()!r}"
             )
+        name, at, stratum = match["name"].partition("@")
+        if at and not (name.strip() and stratum.strip()):
+            raise ConfigError(
+                "--require stratum selectors look like 'pedestrian@fog_3>=70'; "
+                f"cannot read {part.strip()!r}"
+            )
+        where = {"stratum": stratum.strip() if at else None}
+        if rise is not None:
+            requirements.append(
+                Requirement(name.strip(), RISE, 0.0, relative=True, significant=True, **where)
+            )
+            continue
         value = match["value"]
         relative, significant = value[0] in "+-", bool(match["mark"])
         if relative and significant:
@@ -117,7 +136,9 @@ def parse_requirements(text: str) -> list[Requirement]:
                 f"a change in points; cannot read {part.strip()!r}"
             )
         requirements.append(
-            Requirement(match["name"], match["op"], float(value), relative, significant)
+            Requirement(
+                name.strip(), match["op"], float(value), relative, significant=significant, **where
+            )
         )
     return requirements
 
@@ -194,16 +215,32 @@ def _check_one(requirement: Requirement, comparison: Comparison) -> RequirementR
 def check_requirements(
     requirements: Sequence[Requirement],
     comparison: Comparison,
+    strata: Callable[[str], Comparison] | None = None,
     p_values: Mapping[str, float] | None = None,
 ) -> list[RequirementResult]:
-    """Check each requirement against ``comparison``; ConfigError for an unknown label name.
+    """Check each requirement against ``comparison``, or against ``strata(stratum)`` for a
+    stratum selector; ConfigError for an unknown label name or a selector without ``strata``.
 
     ``p_values``: McNemar's exact p-value per label index (as text) and ``overall``, from a
-    paired comparison; ``NAME+!`` requirements need it.
+    paired comparison of ``comparison``; ``NAME+!`` requirements need it.
     """
-    return [
-        _check_significant(requirement, comparison, p_values)
-        if requirement.significant
-        else _check_one(requirement, comparison)
-        for requirement in requirements
-    ]
+    results = []
+    for requirement in requirements:
+        against, p = comparison, p_values
+        if requirement.stratum is not None:
+            if strata is None:
+                raise ConfigError(
+                    f"--require {requirement} selects a stratum: give audit folders "
+                    "(audit_labels.csv) as --before and --after"
+                )
+            if requirement.op == RISE:
+                raise ConfigError(
+                    f"--require {requirement}: a significant rise needs per-input results, "
+                    "which an audit's strata do not have; use NAME@STRATUM>=X! instead"
+                )
+            against, p = strata(requirement.stratum), None
+        if requirement.significant:
+            results.append(_check_significant(requirement, against, p))
+        else:
+            results.append(_check_one(requirement, against))
+    return results
