@@ -55,8 +55,23 @@ def test_rise_needs_paired_p_values_and_a_significant_gain():
     rise = parse_requirements("pedestrian+!,car+!,overall+!")
     with pytest.raises(ConfigError, match="--paired"):
         check_requirements(rise, comparison)
-    results = check_requirements(rise, comparison, {"6": 0.01, "2": 0.3, "overall": 0.04})
+    results = check_requirements(rise, comparison, p_values={"6": 0.01, "2": 0.3, "overall": 0.04})
     assert [r.passed for r in results] == [True, False, True]
     assert "p = 0.3" in results[1].describe() and results[1].to_dict()["actual"] == 0.3
     falling = compare_results(AFTER, BEFORE)  # a significant fall is no rise
-    assert not check_requirements(rise[:1], falling, {"6": 0.001})[0].passed
+    assert not check_requirements(rise[:1], falling, p_values={"6": 0.001})[0].passed
+
+
+def test_marks_combine_with_stratum_selectors():
+    level, rise = parse_requirements("pedestrian@fog_3>=75!,pedestrian@fog_3+!")
+    assert (level.stratum, level.significant, str(level)) == (
+        "fog_3",
+        True,
+        "pedestrian@fog_3>=75!",
+    )
+    assert (rise.stratum, rise.op, str(rise)) == ("fog_3", RISE, "pedestrian@fog_3+!")
+    comparison = compare_results(BEFORE, AFTER)
+    [result] = check_requirements([level], comparison, strata=lambda name: comparison)
+    assert not result.passed and "pedestrian@fog_3 accuracy 95% interval" in result.describe()
+    with pytest.raises(ConfigError, match="per-input"):
+        check_requirements([rise], comparison, strata=lambda name: comparison)
