@@ -28,18 +28,6 @@ from repair.variability.holdout import (
 )
 
 
-def _write_part(split: Path, positions: np.ndarray, output: Path) -> Path:
-    from repair.core.data import SplitReader, write_split
-
-    with SplitReader(split) as reader:
-        batch = reader.read_indices(positions)
-        info = reader.info
-    return write_split(
-        output, batch.images, batch.labels, info.num_classes, info.class_names,
-        batch.image_ids, batch.attribute_ids,
-    )  # fmt: skip
-
-
 def _accuracy(correct: np.ndarray) -> float:
     return 100.0 * float(np.mean(correct)) if correct.size else float("nan")
 
@@ -64,6 +52,7 @@ def evaluate_holdout(
     from repair.app.runner import localize, optimize
     from repair.core.model import predict_file
     from repair.core.run_files import split_path
+    from repair.variability.analysis import write_subset
 
     check_fraction(fraction)
     negatives_file = split_path(target_data_dir, "--target_data_dir")
@@ -85,10 +74,10 @@ def evaluate_holdout(
                 f"--holdout {fraction:g} of {len(negatives.true)} negatives leaves an empty half"
             )
         repair_dir = run_dir / "data" / "negative"
-        held_file = _write_part(
+        held_file = write_subset(
             negatives_file, held_part, run_dir / "data" / "heldout" / SPLIT_FILENAME
         )
-        _write_part(negatives_file, repair_part, repair_dir / SPLIT_FILENAME)
+        write_subset(negatives_file, repair_part, repair_dir / SPLIT_FILENAME)
         started = time.perf_counter()
         localize(
             method=method, model_dir=model_dir, target_data_dir=repair_dir, output_dir=run_dir,

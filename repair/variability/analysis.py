@@ -109,8 +109,9 @@ def per_input_rows(
     return rows
 
 
-def write_unstable(split: Path, positions: np.ndarray, output: Path) -> Path:
-    """The inputs at ``positions`` of ``split`` as ``output`` (ids and class names kept)."""
+def write_subset(split: Path, positions: np.ndarray, output: Path) -> Path:
+    """The inputs at ``positions`` of ``split`` as the split file ``output`` (ids, attribute
+    ids and class names kept; inputs of a split without ids are named ``<stem>_<position>``)."""
     from repair.core.data import SplitReader, write_split
 
     with SplitReader(split) as reader:
@@ -173,7 +174,7 @@ def analyze_variability(
     rows = per_input_rows(result, true, split_ids(split), k)
     write_text_atomic(output_dir / PER_INPUT_FILENAME, csv_text(rows))
     if len(unstable):
-        write_unstable(split, unstable, output_dir / UNSTABLE_DIRNAME / SPLIT_FILENAME)
+        write_subset(split, unstable, output_dir / UNSTABLE_DIRNAME / SPLIT_FILENAME)
     from repair.reports._figure import save_png
     from repair.reports.variability import label_spread_chart
 
