@@ -104,8 +104,22 @@ def evaluate_method(
     random_state: int = 0,
     device: str = "auto",
     test_data: Path | None = None,
+    holdout: float | None = None,
 ) -> dict[str, Any]:
-    """Run ``num_runs`` repairs; write result.txt and return per-run and mean ± std rates."""
+    """Run ``num_runs`` repairs; write result.txt and return per-run and mean ± std rates.
+
+    With ``holdout``, run the held-out protocol instead (:mod:`repair.app.holdout_evaluation`).
+    """
+    if holdout is not None:
+        from repair.app.holdout_evaluation import evaluate_holdout
+
+        return evaluate_holdout(
+            method=method, model_dir=model_dir, target_data_dir=target_data_dir,
+            positive_inputs_dir=positive_inputs_dir, output_dir=output_dir, num_runs=num_runs,
+            fraction=holdout, localize_options=localize_options,
+            optimize_options=optimize_options, batch_size=batch_size, random_state=random_state,
+            device=device, test_data=test_data,
+        )  # fmt: skip
     reference = None
     if test_data is not None:
         reference = held_out_baseline(model_dir, target_data_dir, test_data, batch_size)

@@ -22,6 +22,7 @@ from repair.cli import (
     test,
     train,
     utils,
+    variability,
 )
 from repair.cli._app import RepairTyper, command_with_help
 
@@ -66,6 +67,7 @@ app.command("corrupt")(corrupt.corrupt_command)
 app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
+app.command("variability")(variability.variability_command)
 app.command("attack")(attack.attack_command)
 app.command("audit")(audit.audit_command)
 app.command("drift")(drift.drift_command)
