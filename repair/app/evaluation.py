@@ -82,8 +82,12 @@ def held_out_rates(
 
 
 def mean_std(values: list[float | None]) -> tuple[float, float] | None:
+    """Mean and sample standard deviation (n - 1 in the denominator; 0 for a single run)."""
     numbers = [v for v in values if v is not None]
-    return (float(np.mean(numbers)), float(np.std(numbers))) if numbers else None
+    if not numbers:
+        return None
+    spread = float(np.std(numbers, ddof=1)) if len(numbers) > 1 else 0.0
+    return float(np.mean(numbers)), spread
 
 
 def evaluate_method(
@@ -100,8 +104,22 @@ def evaluate_method(
     random_state: int = 0,
     device: str = "auto",
     test_data: Path | None = None,
+    holdout: float | None = None,
 ) -> dict[str, Any]:
-    """Run ``num_runs`` repairs; write result.txt and return per-run and mean ± std rates."""
+    """Run ``num_runs`` repairs; write result.txt and return per-run and mean ± std rates.
+
+    With ``holdout``, run the held-out protocol instead (:mod:`repair.app.holdout_evaluation`).
+    """
+    if holdout is not None:
+        from repair.app.holdout_evaluation import evaluate_holdout
+
+        return evaluate_holdout(
+            method=method, model_dir=model_dir, target_data_dir=target_data_dir,
+            positive_inputs_dir=positive_inputs_dir, output_dir=output_dir, num_runs=num_runs,
+            fraction=holdout, localize_options=localize_options,
+            optimize_options=optimize_options, batch_size=batch_size, random_state=random_state,
+            device=device, test_data=test_data,
+        )  # fmt: skip
     reference = None
     if test_data is not None:
         reference = held_out_baseline(model_dir, target_data_dir, test_data, batch_size)
@@ -178,7 +196,11 @@ def format_report(report: dict[str, Any]) -> str:
             line += f"test accuracy {_rate(run['test_accuracy'])}"
         lines.append(line)
     stats = report["mean_std"]
-    lines.append(f"\nMean: RR {_pm(stats['repair_rate'])}, BR {_pm(stats['break_rate'])}")
+    lines.append(
+        f"\nMean ± sample std (n - 1) over {report['num_runs']} "
+        f"run{'s' if report['num_runs'] != 1 else ''}: "
+        f"RR {_pm(stats['repair_rate'])}, BR {_pm(stats['break_rate'])}"
+    )
     if report["test_data"] is not None:
         lines.append(
             f"Test: RR {_pm(stats['test_repair_rate'])}, BR {_pm(stats['test_break_rate'])} "

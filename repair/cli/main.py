@@ -14,6 +14,7 @@ from repair.cli import (
     create_image_subset,
     drift,
     evaluate,
+    inspect,
     localize,
     optimize,
     prepare,
@@ -21,6 +22,7 @@ from repair.cli import (
     test,
     train,
     utils,
+    variability,
 )
 from repair.cli._app import RepairTyper, command_with_help
 
@@ -60,10 +62,12 @@ app.command(
 app.command("train")(train.train_command)
 app.command("test")(test.test_command)
 app.command("target")(target.target_command)
+app.command("inspect")(inspect.inspect_command)
 app.command("corrupt")(corrupt.corrupt_command)
 app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
+app.command("variability")(variability.variability_command)
 app.command("attack")(attack.attack_command)
 app.command("audit")(audit.audit_command)
 app.command("drift")(drift.drift_command)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from repair.errors import DataFormatError
+from repair.errors import DataFormatError, OutputDirError, RepairError
 
 COMMITTED_MARK = ".committed"  # in a staging folder: its files are to be moved into place
 
@@ -26,6 +26,35 @@ def temporary_sibling(target: Path) -> Path:
     )
 
 
+def check_output_dir(folder: str | Path) -> Path:
+    """``folder`` as a Path if it is, or can be made, a folder this process may write into.
+
+    Checks the nearest existing ancestor, so nothing is created; raises OutputDirError naming
+    the folder and what is in the way ("cannot write to out: it is a file").
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "it is a file" if existing == folder else f"{existing} is a file"
+        raise OutputDirError(f"cannot write to {folder}: {where}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "it is read-only" if existing == folder else f"{existing} is read-only"
+        raise OutputDirError(f"cannot write to {folder}: {where}")
+    return folder
+
+
+def make_output_dir(folder: str | Path) -> Path:
+    """Create ``folder`` (and its parents) after :func:`check_output_dir`; return it."""
+    folder = check_output_dir(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # e.g. a read-only file system, which access() does not see
+        raise OutputDirError(f"cannot write to {folder}: {error.strerror}") from None
+    return folder
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; rename it onto ``target`` only if the block succeeds.
@@ -34,7 +63,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     whatever it held before.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_output_dir(target.parent)
     tmp = temporary_sibling(target)
     try:
         yield tmp
@@ -168,6 +197,12 @@ def staged_set(output_dir: Path, prefix: str, last: str | None = None) -> Iterat
         yield stage
         changed = _changed_files(output_dir, stage, last)
         write_text_atomic(stage / COMMITTED_MARK, "".join(f"{p.as_posix()}\n" for p in changed))
+    except RepairError as error:  # name the user's files, not their links in the hidden stage
+        shutil.rmtree(stage, ignore_errors=True)
+        message = str(error).replace(str(stage), str(output_dir))
+        if message == str(error):
+            raise
+        raise type(error)(message) from error
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

@@ -139,7 +139,7 @@ def test_info_file_must_be_a_plain_name(cats: Path, tmp_path: Path, name: str) -
 def test_output_dir_anywhere_inside_the_category_folder_is_refused(cats: Path) -> None:
     for inside in (cats, cats / "car", cats / "car" / "sub", cats / "new" / "deep"):
         result = _subset(cats, inside)
-        assert result.exit_code == 1, inside
+        assert result.exit_code == 2, inside  # a bad --output_dir value: a usage error
         assert "--output_dir must not be --category_dir or in it" in result.stderr
     assert sorted(p.name for p in (cats / "car").iterdir()) == ["0.jpg", "1.jpg", "2.jpg"]
 

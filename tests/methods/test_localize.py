@@ -113,7 +113,7 @@ def test_localize_target_layer_option(digits_model_dir: Path, work_dir: Path) ->
     assert {int(row[0]) for row in read_weights(out / "weights.csv")} == {0}
     assert max(int(row[1]) for row in read_weights(out / "weights.csv")) < 3 * 3 * 3
     pooling = run_repair([*args, "--target_layer", "1"])
-    assert pooling.exit_code == 1
+    assert pooling.exit_code == 2  # a usage error, listing the layers Arachne can target
     assert "Dense and Conv2D" in pooling.stderr and "Traceback" not in pooling.stderr
     out_of_range = run_repair([*args, "--target_layer=99"])
-    assert out_of_range.exit_code == 1 and "--target_layer" in out_of_range.stderr
+    assert out_of_range.exit_code == 2 and "--target_layer" in out_of_range.stderr

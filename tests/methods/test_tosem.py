@@ -215,7 +215,7 @@ def test_bidirectional_without_positives_is_a_clear_error(
         ["localize", "--model_dir", digits_model_dir, "--target_data_dir",
          target_dir / "negative", "--output_dir", tmp_path, "--localizer=bidirectional"]
     )  # fmt: skip
-    assert result.exit_code == 1 and "--positive_inputs_dir" in result.stderr
+    assert result.exit_code == 2 and "--positive_inputs_dir" in result.stderr  # a usage error
 
 
 def test_protect_never_returns_a_model_breaking_a_requirement_on_validation_data(
@@ -264,9 +264,9 @@ def test_protect_keeps_the_original_and_names_the_requirement(
     settings = json.loads(weighted.stdout)["settings"]
     assert settings["label_weights"] == "0=0,1=3" and settings["fitness"] == "normalized"
     bad_label = run_repair(["optimize", *common, *FAST, "--protect=zebra>=50"])
-    assert bad_label.exit_code == 1 and "unknown label 'zebra'" in bad_label.stderr
+    assert bad_label.exit_code == 2 and "unknown label 'zebra'" in bad_label.stderr
     bad_weight = run_repair(["optimize", *common, *FAST, "--label_weights=zebra=2"])
-    assert bad_weight.exit_code == 1 and "unknown label 'zebra'" in bad_weight.stderr
+    assert bad_weight.exit_code == 2 and "unknown label 'zebra'" in bad_weight.stderr
     usage = run_repair(["optimize", *common, *FAST, "--search=ga"])
     assert usage.exit_code == 2 and "--search must be one of pso, de" in usage.stderr
 

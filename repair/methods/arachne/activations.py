@@ -18,65 +18,70 @@ import numpy as np
 
 from repair.core.data import Batch
 from repair.core.tf import keras, tf
-from repair.errors import ModelError
+from repair.errors import ConfigError, ModelError
 
 
-def resolve_layer_index(model: keras.Model, index: int) -> int:
-    """``index`` into ``model.layers`` (negative counts from the end), checked to exist."""
-    count = len(model.layers)
-    if not -count <= index < count:
-        raise ModelError(f"--target_layer must lie in [{-count}, {count - 1}]; got {index}")
-    return index % count
+def target_problem(model: keras.Model, index: int) -> str | None:
+    """Why Arachne cannot repair layer ``index`` of ``model``; None when it can.
 
-
-def targetable_reason(model: keras.Model, index: int) -> str | None:
-    """Why Arachne cannot patch the kernel of layer ``index``, or None when it can.
-
-    The one predicate for "layers Arachne can target": a Dense layer fed by flat vectors, or a
-    2-D convolution (channels last, one group), whose kernel the batched fitness patches, and
-    followed by a chain of layers up to the output.
+    The one place that says which layers Arachne targets (a Dense layer fed by flat vectors, or
+    a 2-D convolution with channels last and one group, followed by a chain of layers to the
+    output): ``--target_layer``, ``--layers``, the weights.csv check and ``repair inspect`` all
+    ask it.
     """
-    reason = _kernel_reason(model.layers[index])
-    if reason is not None:
-        return reason
-    try:
-        check_chain(model, index)  # the batched search runs the layers after it one by one
-    except ModelError as error:
-        return str(error)
-    return None
-
-
-def _kernel_reason(layer: keras.layers.Layer) -> str | None:
-    """Why the batched fitness cannot patch ``layer``'s kernel, or None."""
+    layer = model.layers[index]
     if isinstance(layer, keras.layers.Dense):
         if len(layer.kernel.shape) != 2 or len(layer.input.shape) != 2:
             return (
-                f"it takes inputs of shape {layer.input.shape}; Arachne needs a Dense layer "
-                "fed by flat vectors (batch, features)"
+                f"layer {index} ({layer.name}) takes inputs of shape {layer.input.shape}; "
+                "Arachne needs a Dense layer fed by flat vectors (batch, features)"
             )
-        return None
-    if isinstance(layer, keras.layers.Conv2D) and type(layer).__name__ == "Conv2D":
+    elif isinstance(layer, keras.layers.Conv2D) and type(layer).__name__ == "Conv2D":
         if layer.data_format != "channels_last" or layer.groups != 1:
-            return "Arachne repairs Conv2D layers with channels last and one group only"
-        return None
-    return (
-        f"it is a {type(layer).__name__}; Arachne repairs the kernel weights of Dense and "
-        "Conv2D layers only"
-    )
-
-
-def check_targetable(model: keras.Model, index: int) -> keras.layers.Layer:
-    """The Dense or Conv2D layer at ``index``; ModelError saying why not otherwise."""
-    reason = targetable_reason(model, index)
-    if reason is not None:
-        layer = model.layers[index]
-        raise ModelError(f"layer {index} ({layer.name}) cannot be repaired: {reason}")
-    return model.layers[index]
+            return (
+                f"layer {index} ({layer.name}) is a Conv2D with {layer.data_format} or groups; "
+                "Arachne repairs Conv2D layers with channels last and one group only"
+            )
+    else:
+        return (
+            f"layer {index} ({layer.name}) is a {type(layer).__name__}; Arachne repairs the "
+            "kernel weights of Dense and Conv2D layers only"
+        )
+    return chain_problem(model, index)
 
 
 def targetable_layers(model: keras.Model) -> list[int]:
-    """Indices of every layer Arachne can patch (see :func:`targetable_reason`)."""
-    return [i for i in range(len(model.layers)) if targetable_reason(model, i) is None]
+    """Indices in ``model.layers`` of the layers Arachne can repair."""
+    return [index for index in range(len(model.layers)) if target_problem(model, index) is None]
+
+
+def _valid_targets(model: keras.Model) -> str:
+    names = [f"{index} ({model.layers[index].name})" for index in targetable_layers(model)]
+    return ", ".join(names) if names else "none"
+
+
+def check_target_layer(model: keras.Model, index: int, option: str = "--target_layer") -> int:
+    """``--target_layer`` resolved into ``model.layers`` (negative counts from the end).
+
+    A layer that does not exist or that Arachne cannot repair is a bad option value
+    (ConfigError), named with the layers that would do.
+    """
+    count = len(model.layers)
+    hint = f"; layers Arachne can target: {_valid_targets(model)} (see `repair inspect`)"
+    if not -count <= index < count:
+        raise ConfigError(f"{option} must lie in [{-count}, {count - 1}]; got {index}{hint}")
+    problem = target_problem(model, index % count)
+    if problem is not None:
+        raise ConfigError(f"{option} {index}: {problem}{hint}")
+    return index % count
+
+
+def check_targetable(model: keras.Model, index: int) -> keras.layers.Layer:
+    """The layer at ``index`` if Arachne can repair it; ModelError otherwise."""
+    problem = target_problem(model, index)
+    if problem is not None:
+        raise ModelError(problem)
+    return model.layers[index]
 
 
 def is_conv(layer: keras.layers.Layer) -> bool:
@@ -127,25 +132,33 @@ def default_target_layer(model: keras.Model) -> int:
     )
 
 
-def check_chain(model: keras.Model, first: int) -> None:
-    """Raise ModelError unless layers ``first..end`` form a chain from one to the next.
+def chain_problem(model: keras.Model, first: int) -> str | None:
+    """Why layers ``first..end`` do not form a chain from one to the next; None when they do.
 
     The batched search runs those layers on (particles x inputs) tensors, one after another.
     """
     if isinstance(model, keras.Sequential):
-        return
+        return None
     layers = model.layers
     if len(model.outputs) != 1 or model.outputs[0] is not layers[-1].output:
-        raise ModelError("Arachne needs a model with one output, computed by its last layer")
+        return "Arachne needs a model with one output, computed by its last layer"
     for index in range(first + 1, len(layers)):
         if (
             len(layers[index]._inbound_nodes) != 1
             or layers[index].input is not layers[index - 1].output
         ):
-            raise ModelError(
+            return (
                 f"layer {index} ({layers[index].name}) does not simply follow layer {index - 1}; "
                 f"Arachne needs the layers after layer {first} to form a chain"
             )
+    return None
+
+
+def check_chain(model: keras.Model, first: int) -> None:
+    """Raise ModelError unless layers ``first..end`` form a chain (see :func:`chain_problem`)."""
+    problem = chain_problem(model, first)
+    if problem is not None:
+        raise ModelError(problem)
 
 
 def input_extractor(model: keras.Model, first: int) -> Callable[[np.ndarray], np.ndarray]:

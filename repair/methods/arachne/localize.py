@@ -21,14 +21,13 @@ from repair.core.tf import keras, tf
 from repair.errors import ConfigError, DataFormatError, ModelError
 from repair.methods.arachne.activations import (
     check_chain,
-    check_targetable,
+    check_target_layer,
     default_target_layer,
     input_extractor,
     is_conv,
     kernel_matrix,
     layer_patches,
     pre_activation,
-    resolve_layer_index,
     targetable_layers,
 )
 
@@ -217,9 +216,11 @@ def choose_weights(
     )
 
 
-def localized_layers(model: keras.Model, layers: str | tuple[int, ...]) -> list[int]:
+def localized_layers(
+    model: keras.Model, layers: str | tuple[int, ...], option: str = "--layers"
+) -> list[int]:
     """Layer indices to localize in for ``--layers`` (``last``, ``all`` or indices), each
-    checked to be a layer Arachne can patch."""
+    checked to be a layer Arachne can patch (a usage error naming ``option`` otherwise)."""
     if layers == "last":
         return [default_target_layer(model)]
     if layers == "all":
@@ -227,10 +228,7 @@ def localized_layers(model: keras.Model, layers: str | tuple[int, ...]) -> list[
         if not found:
             raise ModelError("the model has no Dense or Conv2D layer Arachne can patch")
         return found
-    indices = sorted({resolve_layer_index(model, index) for index in layers})
-    for index in indices:
-        check_targetable(model, index)
-    return indices
+    return sorted({check_target_layer(model, index, option) for index in layers})
 
 
 def describe_layers(model: keras.Model, layers: list[int]) -> str:

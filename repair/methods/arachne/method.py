@@ -35,7 +35,8 @@ class Arachne(RepairMethod):
         from repair.methods.arachne.search import in_batches
 
         model = task.model
-        layers = localize.localized_layers(model, options.resolved_layers)
+        option = "--layers" if options.target_layer is None else "--target_layer"
+        layers = localize.localized_layers(model, options.resolved_layers, option)
         num_grad = options.resolved_num_grad(len(task.negatives))
         bidirectional = options.resolved_localizer == "bidirectional"
         if bidirectional:

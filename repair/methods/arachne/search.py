@@ -101,9 +101,10 @@ def checked_locations(model: keras.Model, path: Path) -> np.ndarray:
     return locations
 
 
-def sample_positives(rng: np.random.Generator, reader: SplitReader, count: int) -> Batch:
-    """``count`` positives drawn once without replacement (all of them when fewer)."""
-    size = min(count, len(reader))
+def sample_positives(rng: np.random.Generator, reader: SplitReader, count: int | str) -> Batch:
+    """``count`` positives drawn once without replacement (all of them when fewer, or when
+    ``count`` is ``'all'``)."""
+    size = len(reader) if count == "all" else min(int(count), len(reader))
     return reader.read_indices(np.sort(rng.choice(len(reader), size=size, replace=False)))
 
 
