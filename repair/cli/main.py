@@ -13,6 +13,7 @@ from repair.cli import (
     localize,
     optimize,
     prepare,
+    sweep,
     target,
     test,
     train,
@@ -59,6 +60,7 @@ app.command("target")(target.target_command)
 app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
+app.command("sweep", **sweep.COMMAND_SETTINGS)(sweep.sweep_command)
 app.add_typer(utils.utils_app, name="utils")
 app.command("create_category_dir")(create_category_dir.create_category_dir_command)
 app.command("create_image_subset")(create_image_subset.create_image_subset_command)
