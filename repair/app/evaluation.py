@@ -157,8 +157,7 @@ def evaluate_method(
     A one-axis sweep over seeds: run ``k`` is one call of :func:`evaluate_run`, handed to the
     ``executor`` (``serial``, ``local`` with ``workers`` processes, or ``ray``).
     """
-    from repair.app.sweep import worker_setup
-    from repair.executors import cpu_count, make_executor
+    from repair.app.sweep import unit_executor
 
     reference = None
     if test_data is not None:
@@ -180,17 +179,8 @@ def evaluate_method(
         )
         for run in range(num_runs)
     ]
-    parallel = min(workers or cpu_count(), num_runs)
-    threads = max(1, cpu_count() // parallel) if executor != "serial" else None
     runs: list[RunRates | None] = [None] * num_runs
-    with make_executor(
-        executor,
-        workers=parallel,
-        initializer=worker_setup,
-        initargs=(threads,),
-        ray_address=ray_address,
-        cpus_per_task=threads or 1,
-    ) as pool:
+    with unit_executor(executor, num_runs, workers=workers, ray_address=ray_address) as pool:
         for outcome in pool.map_unordered(evaluate_run, specs):
             if outcome.error is not None:
                 raise RepairError(f"run {outcome.index} failed: {outcome.error}")

@@ -276,6 +276,31 @@ def worker_setup(threads: int | None, gpu_memory_growth: bool = True) -> None:
         pass
 
 
+def unit_executor(
+    kind: str,
+    tasks: int,
+    *,
+    workers: int | None = None,
+    ray_address: str | None = None,
+    gpus: float = 0,
+) -> Any:
+    """An executor for ``tasks`` repair calls: ``workers`` at once (default: the cores, at most
+    ``tasks``), each with cores / workers TensorFlow threads and CPUs, set up once per worker."""
+    from repair.executors import cpu_count
+
+    parallel = min(workers or cpu_count(), max(1, tasks))
+    threads = max(1, cpu_count() // parallel) if kind != "serial" else None
+    return make_executor(
+        kind,
+        workers=parallel,
+        initializer=worker_setup,
+        initargs=(threads,),
+        ray_address=ray_address,
+        cpus_per_task=threads or 1,
+        gpus_per_task=gpus,
+    )
+
+
 # --- the sweep -------------------------------------------------------------------------------
 
 
@@ -419,25 +444,14 @@ def run_sweep(
     """Run every unit not already done; write sweep.csv, sweep.json and sweep.png."""
     from tqdm import tqdm
 
-    from repair.executors import cpu_count
-
     started = time.perf_counter()
     tasks = sweep.units()
     sweep.output_dir.mkdir(parents=True, exist_ok=True)
     total = sum(len(task.units) for task in tasks)
-    cores = cpu_count()
-    parallel = min(workers or cores, max(1, len(tasks)))
-    threads = max(1, cores // parallel) if executor != "serial" else None
     by_task: dict[int, list[dict[str, Any]]] = {}
     bar = tqdm(total=total, desc="sweep", unit="unit", file=progress or sys.stderr, leave=False)
-    with make_executor(
-        executor,
-        workers=parallel,
-        initializer=worker_setup,
-        initargs=(threads,),
-        ray_address=ray_address,
-        cpus_per_task=threads or 1,
-        gpus_per_task=gpus_per_unit,
+    with unit_executor(
+        executor, len(tasks), workers=workers, ray_address=ray_address, gpus=gpus_per_unit
     ) as pool:
         for outcome in pool.map_unordered(run_task, tasks):
             by_task[outcome.index] = _records_of(outcome, tasks[outcome.index])
