@@ -7,8 +7,8 @@ chunk 0 is repaired. Every timing is a whole command run as a subprocess, start-
 1. 30 seeds of one label: `repair sweep --seeds 0-29` (target, localize, optimize and test per
    unit) against `repair localize` once and 30 `repair optimize --random_state s` one after the
    other, as a bash loop runs them (goal: sweep >= 5x faster).
-2. 8 heavier units (`--heavy_particles` x `--heavy_iterations`, no early stop; goal: >= 10 s
-   each): `--workers 2` against `--workers 1` (goal: >= 1.7x).
+2. 8 heavier units (a chunk of 500 inputs, `--heavy_particles` x `--heavy_iterations`, no early
+   stop; goal: >= 10 s each): `--workers 2` against `--workers 1` (goal: >= 1.7x).
 3. The same 8 units on Ray with 2 CPUs against the local pool of 2 (goal: within 1.3x).
 
 The figures depend on the machine being idle: other work on the cores distorts the ratios.
@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 REPAIR = [sys.executable, "-m", "repair"]
+BIG_CHUNKS = "repairsets_big"  # one chunk of 500 inputs: the heavier units of parts 2 and 3
 
 
 def run(args: list, **kwargs) -> subprocess.CompletedProcess:
@@ -55,6 +56,8 @@ def prepare(workdir: Path, chunk_size: int) -> tuple[Path, Path, int]:
         run(["train", "--data_dir", data, "--output_dir", model, "--epochs=2"])
         run(["utils", "split_dataset", "--input", data / "repair.h5",
              f"--chunk_size={chunk_size}", "--num_chunks=2"])  # fmt: skip
+        run(["utils", "split_dataset", "--input", data / "repair.h5", "--chunk_size=500",
+             "--num_chunks=1", "--output_dir", data / BIG_CHUNKS])  # fmt: skip
     probe = workdir / "probe"
     shutil.rmtree(probe, ignore_errors=True)
     probe.mkdir()
@@ -105,7 +108,8 @@ def seeds_vs_commands(workdir: Path, data, model, label, seeds: int, options: li
 
 def workers_and_ray(workdir: Path, data, model, label, units: int, heavy: list) -> None:
     seeds = f"--seeds=0-{units - 1}"
-    print(f"\n# 2. {units} heavier units ({' '.join(heavy)}): --workers 2 vs --workers 1")
+    heavy = [*heavy, "--chunks_dir", data / BIG_CHUNKS]
+    print(f"\n# 2. {units} heavier units ({' '.join(map(str, heavy))}): --workers 2 vs 1")
     one_s, _ = sweep(data, model, label, workdir / "w1", seeds, "--workers=1", *heavy)
     per_unit = unit_times(workdir / "w1")
     two_s, _ = sweep(data, model, label, workdir / "w2", seeds, "--workers=2", *heavy)
@@ -132,7 +136,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=20, help="part 1's swarm iterations")
     parser.add_argument("--heavy_units", type=int, default=8)
     parser.add_argument("--heavy_particles", type=int, default=100)
-    parser.add_argument("--heavy_iterations", type=int, default=100)
+    parser.add_argument("--heavy_iterations", type=int, default=1000)
     parser.add_argument("--skip", default="", help="parts to skip, e.g. 1 or 2,3")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-sweep-"))

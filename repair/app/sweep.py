@@ -19,7 +19,9 @@ bash loop does; chains run in parallel. Otherwise every unit starts from the swe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -225,12 +227,14 @@ class Task:
 def run_task(task: Task) -> list[dict[str, Any]]:
     """Run the units of ``task`` in order (skipping done ones); a chain stops at an error.
 
-    The units' own progress bars are off: the sweep shows one bar of units.
+    The units' own progress bars and notes are off: the sweep shows one bar of units, and each
+    unit's outcome is in its unit.json.
     """
     quiet = os.environ.get("TQDM_DISABLE")
     os.environ["TQDM_DISABLE"] = "1"
     try:
-        return _run_units(task)
+        with contextlib.redirect_stderr(io.StringIO()):
+            return _run_units(task)
     finally:
         if quiet is None:
             os.environ.pop("TQDM_DISABLE", None)
@@ -259,11 +263,18 @@ def _run_units(task: Task) -> list[dict[str, Any]]:
 
 
 def worker_setup(threads: int | None, gpu_memory_growth: bool = True) -> None:
-    """Give TensorFlow ``threads`` threads, turn GPU memory growth on, import it (once)."""
+    """Give TensorFlow ``threads`` threads, turn GPU memory growth on, import it (once).
+
+    TensorFlow's kernels are made deterministic in every worker (and in this process with the
+    serial executor): otherwise parallel reductions sum in varying order, and the same unit
+    would differ in the last bits from one executor to another.
+    """
     if threads:
         for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
             os.environ[name] = str(threads)
     from repair.core.tf import tf
+
+    tf.config.experimental.enable_op_determinism()
 
     try:
         if threads:
