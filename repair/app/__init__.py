@@ -3,6 +3,7 @@
 The typer commands in :mod:`repair.cli` only parse options, call one of these and print the
 result; scripts, sweeps and tests call them in-process. Modules: :mod:`.commands` (prepare,
 train, test, target), :mod:`.runner` (localize, optimize), :mod:`.evaluation` (evaluate),
-:mod:`.utils` (the computing ``repair utils`` commands), :mod:`.sweep` (``repair sweep``).
+:mod:`.utils` (the computing ``repair utils`` commands), :mod:`.drift` (``repair drift``),
+:mod:`.sweep` (``repair sweep``).
 Nothing here imports TensorFlow at import time.
 """

@@ -9,6 +9,7 @@ import typer
 from repair.cli import (
     create_category_dir,
     create_image_subset,
+    drift,
     evaluate,
     localize,
     optimize,
@@ -61,6 +62,7 @@ app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
 app.command("sweep", **sweep.COMMAND_SETTINGS)(sweep.sweep_command)
+app.command("drift")(drift.drift_command)
 app.add_typer(utils.utils_app, name="utils")
 app.command("create_category_dir")(create_category_dir.create_category_dir_command)
 app.command("create_image_subset")(create_image_subset.create_image_subset_command)

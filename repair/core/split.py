@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,9 +156,17 @@ def _commit(staging: Path, output_dir: Path) -> None:
 
 
 def split_positive_negative(
-    model: keras.Model, source: Path, output_dir: Path, batch_size: int = 256
+    model: keras.Model,
+    source: Path,
+    output_dir: Path,
+    batch_size: int = 256,
+    keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> TargetSummary:
-    """Write the positive/negative layout of SPEC §4 for ``source`` into ``output_dir``."""
+    """Write the positive/negative layout of SPEC §4 for ``source`` into ``output_dir``.
+
+    ``keep(true, predicted)``, when given, returns the mask of a batch's samples to write: ``repair
+    drift --write_negatives`` keeps only the misclassified inputs of the drifted labels.
+    """
     summary = TargetSummary()
     staging = output_dir / f".target-staging-{os.getpid()}"
     with SplitReader(source) as reader:
@@ -169,10 +178,13 @@ def split_positive_negative(
                 for batch in reader.batches(batch_size):
                     scores = predict_scores(model, batch.images, batch_size)
                     predicted = np.argmax(scores, axis=1)
+                    bar.update(len(batch))
+                    if keep is not None:
+                        mask = keep(batch.labels, predicted)
+                        batch, predicted = batch.select(mask), predicted[mask]
                     summary.add(batch.labels, predicted)
                     _route(batch, predicted, writers)
-                    bar.update(len(batch))
-            if not summary.positives:
+            if keep is None and not summary.positives:
                 raise DataFormatError(
                     f"the model classifies none of the {summary.total} inputs of {source} "
                     "correctly: there are no positive inputs to protect"
