@@ -126,7 +126,8 @@ def test_a_failing_unit_leaves_the_others_complete_and_exits_1(
                       "--chunks=0-1", "--seeds=0", "--executor=serial")  # fmt: skip
     result = run_repair(args)
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: 1 of 2 units failed")
+    last_line = result.stderr.strip().splitlines()[-1].split("\r")[-1]  # after the bar
+    assert last_line.startswith("error: 1 of 2 units failed")
     report = json.loads(result.stdout)
     assert (report["units"], report["errors"]) == (2, 1)
     rows = (out / "sweep.csv").read_text().splitlines()
