@@ -136,7 +136,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=20, help="part 1's swarm iterations")
     parser.add_argument("--heavy_units", type=int, default=8)
     parser.add_argument("--heavy_particles", type=int, default=100)
-    parser.add_argument("--heavy_iterations", type=int, default=1000)
+    parser.add_argument("--heavy_iterations", type=int, default=2000)
     parser.add_argument("--skip", default="", help="parts to skip, e.g. 1 or 2,3")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-sweep-"))
