@@ -27,3 +27,7 @@ class PluginNotFoundError(RepairError, LookupError):
 
 class ConfigError(RepairError, ValueError):
     """A setting has a value outside what it accepts."""
+
+
+class OutputDirError(RepairError, OSError):
+    """An output folder cannot be written: a file is in its place, or it is read-only."""

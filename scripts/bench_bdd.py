@@ -1,7 +1,8 @@
 """Benchmark the BDD100K pipeline: cropping frames and packing crops into HDF5.
 
 Generates BDD-like 1280x720 JPEG frames with about 18 boxes each and their label JSON, then
-times `create_category_dir` (frames/s, crops/s) and `prepare bdd-objects` (crops/s).
+times `create_category_dir` (frames/s, crops/s) and `prepare bdd-objects` (crops/s), and
+reports the split files' bytes per image and how fast they read back.
 The reference toolkit crops about 1.4 frames/s and packs about 100 crops/s.
 
     python scripts/bench_bdd.py [--frames 200] [--workers 2]
@@ -14,6 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from repair.core.data import SplitReader
 from repair.datasets.bdd.category_dir import create_category_dir
 from repair.datasets.bdd.objects import BddObjectsDataset, BddObjectsOptions
 from repair.datasets.bdd.synthetic import write_frames
@@ -23,6 +27,7 @@ REFERENCE_FRAMES_PER_S = 1.4
 REFERENCE_PACK_CROPS_PER_S = 100.0
 TARGET_FRAMES_PER_S = 20.0
 TARGET_PACK_CROPS_PER_S = 1000.0
+MAX_SIZE_RATIO = 1.2  # split file bytes over raw pixel bytes (issue 9)
 
 
 def main() -> None:
@@ -72,6 +77,20 @@ def main() -> None:
             f"(target {TARGET_PACK_CROPS_PER_S:.0f}; "
             f"{pack_rate / REFERENCE_PACK_CROPS_PER_S:.0f}x the reference's 100)"
         )
+        file_bytes = sum(split.path.stat().st_size for split in splits)
+        raw_bytes = sum(4 * int(np.prod(split.shape)) for split in splits)
+        print(
+            f"split files: {file_bytes / packed:.0f} bytes per image "
+            f"({file_bytes / raw_bytes:.2f}x the raw float32 pixels, "
+            f"{raw_bytes / packed:.0f} bytes per image; bound {MAX_SIZE_RATIO}x)"
+        )
+        started = time.perf_counter()
+        for split in splits:
+            with SplitReader(split.path) as reader:
+                for _ in reader.batches(256):
+                    pass
+        read_s = time.perf_counter() - started
+        print(f"reading the splits back: {packed / read_s:.0f} images/s")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,13 @@
 # Usage: bash scripts/demo.sh [OUTPUT_DIR]   (default: demo/; needs `repair` on PATH)
 set -euo pipefail
 
+if ! command -v repair >/dev/null 2>&1; then
+  echo "error: the repair command is not on PATH; from the repository root, install it with" \
+    "'python3 -m venv .venv && .venv/bin/pip install -e .' and run" \
+    "'PATH=\"\$PWD/.venv/bin:\$PATH\" bash scripts/demo.sh'" >&2
+  exit 127
+fi
+
 out="${1:-demo}"
 data="$out/data"
 model="$out/model"

@@ -9,9 +9,15 @@
 #   weights.csv, pareto_front.png                                        repair localize
 #   repair/model.keras, history.csv, summary.json                        repair optimize
 #   results.json, radar.png       (the repaired model on TEST_DATA)      repair utils draw_radar_chart
+#   paired.json                   this model against the start, input by input (Wilson intervals,
+#                                 McNemar's exact p-value)                 repair utils compare --paired
 #   log.txt                       what these steps printed
 # OUTPUT_DIR/0/ holds results.json and radar.png of the starting model. At the end:
-#   OUTPUT_DIR/iterations.{csv,md,png}   the label's accuracy per iteration (repair utils iteration_table)
+#   OUTPUT_DIR/iterations.{csv,md,png}   the label's accuracy per iteration, with its 95 % interval
+#                                        and the p-value of its change since the start
+#                                        (repair utils iteration_table)
+# The best iteration is the most accurate one whose gain over the start is significant at 0.05
+# (or none): a gain within the noise of the test data is no reason to pick a model.
 #   OUTPUT_DIR/radar_overlay.png         the start and the last iteration overlaid
 # A chunk without misclassified inputs of the label is skipped (the model stays as it was).
 # Options after `--` go to `repair optimize` (e.g. -- --num_input_pos_sampled=100).
@@ -32,7 +38,8 @@ Usage: bash scripts/repair_loop.sh [options] [-- extra options for repair optimi
   --test_data FILE        split file in DATA_DIR that measures each model [test.h5]
   --method NAME           repair method [Arachne]
   --random_state N        seed; iteration k uses N + k [0]
-  --require SPEC          stop once met, e.g. 'pedestrian>=75,car>=90,overall>=-1'; exit 1 if
+  --require SPEC          stop once met, e.g. 'pedestrian>=75!,car>=90,overall>=-1' ('!': with
+                          95 % confidence; 'pedestrian+!': a significant rise); exit 1 if
                           never met (see `repair utils compare --help`)
   -h, --help              show this help
 
@@ -125,14 +132,28 @@ show_row() {
     if (($1 == 0)); then
         sed -n '1,2p' <<<"$rows"
     fi
-    tail -n 2 <<<"$rows" | head -n 1
+    grep -m 1 "^| $1 |" <<<"$rows"
 }
 
-# 0 when the requirements hold between the start and iteration $1.
+# Compare the model of iteration $1 with the start input by input: $output_dir/$1/paired.json.
+compare_with_start() {
+    local json status=0
+    json=$("${repair[@]}" utils compare --paired --model_dirs "$model_dir,$model" \
+        --data_dir "$data_dir" --target_data "$test_data" --json 2>>"$log") || status=$?
+    if ((status)); then
+        echo "repair_loop: iteration $1: compare failed (exit status $status); stopping. Its output: $log" >&2
+        exit "$status"
+    fi
+    printf '%s\n' "$json" >"$output_dir/$1/.paired.json.tmp"
+    mv "$output_dir/$1/.paired.json.tmp" "$output_dir/$1/paired.json"
+}
+
+# 0 when the requirements hold between the start and iteration $1 (compared input by input, so
+# the '!' forms work: 'pedestrian>=75!', 'pedestrian+!').
 requirements_met() {
     local status=0
-    "${repair[@]}" utils compare --before "$output_dir/0" --after "$output_dir/$1" \
-        --require "$require" >>"$log" 2>&1 || status=$?
+    "${repair[@]}" utils compare --paired --model_dirs "$model_dir,$model" --data_dir "$data_dir" \
+        --target_data "$test_data" --require "$require" >>"$log" 2>&1 || status=$?
     ((status != 2)) || die "bad --require '$require' (see $log)"
     return "$status"
 }
@@ -157,7 +178,8 @@ for ((k = 1; k <= iterations; k++)); do
     mkdir -p "$work/data"
     # A rerun into the same --output_dir: forget what an earlier run's repair of this iteration
     # wrote (files this script owns), so a skipped iteration cannot show old counts.
-    rm -rf "$work/summary.json" "$work/history.csv" "$work/weights.csv" "$work/repair"
+    rm -rf "$work/summary.json" "$work/history.csv" "$work/weights.csv" "$work/repair" \
+        "$work/paired.json"
     log=$work/log.txt
     : >"$log"
     cp "$chunk/repair.h5" "$work/data/repair.h5"
@@ -176,6 +198,7 @@ for ((k = 1; k <= iterations; k++)); do
     fi
     step "iteration $k: draw_radar_chart" utils draw_radar_chart --model_dir "$model" \
         --data_dir "$data_dir" --target_data "$test_data" --output_dir "$work"
+    compare_with_start "$k"
     show_row "$k"
     last=$k
     if [[ -n $require ]] && requirements_met "$k"; then
@@ -185,14 +208,24 @@ for ((k = 1; k <= iterations; k++)); do
     fi
 done
 
+table=$("${repair[@]}" utils iteration_table --run_dir "$output_dir" --label "$label" \
+    --iterations "$last") || die "cannot tabulate the iterations"
+best=$(grep -m 1 '^best iteration' <<<"$table")
 log=/dev/stdout
-step "iteration_table" utils iteration_table --run_dir "$output_dir" --label "$label" \
-    --iterations "$last" >/dev/null
 step "overlay_radar_charts" utils overlay_radar_charts --input_dirs "$output_dir/0,$output_dir/$last" \
     --legends "start: $model_dir,iteration $last: $model" --output_dir "$output_dir" \
     --title "Accuracy per label (%) on $data_dir/$test_data" >/dev/null
 echo "wrote $output_dir/iterations.csv, iterations.md, iterations.png and radar_overlay.png"
 echo "final model: $model"
+echo "$best"
+best_k=$(sed -n 's/^best iteration: \([0-9][0-9]*\).*/\1/p' <<<"$best")
+if [[ -n $best_k ]]; then
+    # A skipped iteration keeps the previous model: the best model is the latest repair up to it.
+    while ((best_k > 0)) && [[ ! -f $output_dir/$best_k/repair/model.keras ]]; do
+        best_k=$((best_k - 1))
+    done
+    echo "best model: $output_dir/$best_k/repair/model.keras"
+fi
 if [[ -n $require && -z $met ]]; then
     echo "repair_loop: requirements '$require' not met after $last iterations" >&2
     exit 1

@@ -4,6 +4,7 @@ The typer commands in :mod:`repair.cli` only parse options, call one of these an
 result; scripts, sweeps and tests call them in-process. Modules: :mod:`.commands` (prepare,
 train, test, target), :mod:`.runner` (localize, optimize), :mod:`.evaluation` (evaluate),
 :mod:`.utils` (the computing ``repair utils`` commands), :mod:`.drift` (``repair drift``),
-:mod:`.sweep` (``repair sweep``).
+:mod:`.sweep` (``repair sweep``), :mod:`.corrupt` (``repair corrupt``), :mod:`.attack`
+(``repair attack``), :mod:`.audit` (``repair audit``).
 Nothing here imports TensorFlow at import time.
 """

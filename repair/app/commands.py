@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from repair.core.results import LabelScore
+
+if TYPE_CHECKING:
+    from repair.core.holdout import HeldOut
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,10 @@ def train(
     batch_size: int = 32,
     learning_rate: float = 1e-3,
     random_state: int = 0,
+    checkpoints: str = "last",
 ) -> TrainResult:
-    """Train ``architecture`` on data_dir/train.h5 (validating on val.h5 if present)."""
+    """Train ``architecture`` on data_dir/train.h5 (validating on val.h5 if present);
+    ``checkpoints``: every, last (the final two epochs) or none."""
     from repair import registry
     from repair.core.data import inspect_split
     from repair.core.training import seed_everything, train_model
@@ -77,6 +82,7 @@ def train(
         batch_size=batch_size,
         seed=random_state,
         learning_rate=learning_rate,
+        checkpoints=checkpoints,
     )
     return TrainResult(result.model_path, result.final("accuracy"), result.final("val_accuracy"))
 
@@ -144,22 +150,33 @@ class TargetResult:
     positive: int
     negative: int
     labels: tuple[TargetRow, ...]
+    holdout: HeldOut | None = None  # the held-out part, with ``holdout=``
 
     def negatives_of(self, label: int) -> int:
         return next((row.negative for row in self.labels if row.label == label), 0)
 
 
-def target(*, model: Any, source: Path, data_dir: Path, batch_size: int = 256) -> TargetResult:
+def target(
+    *,
+    model: Any,
+    source: Path,
+    data_dir: Path,
+    batch_size: int = 256,
+    holdout: float | None = None,
+    random_state: int = 0,
+) -> TargetResult:
     """Split ``source`` into data_dir/positive and data_dir/negative (the target layout).
 
-    ``model`` is a folder, a model file or a loaded model.
+    ``model`` is a folder, a model file or a loaded model. With ``holdout`` (a fraction), that
+    share of each label, drawn from ``random_state``, goes to data_dir/holdout/<source name>
+    instead, to measure the repair on.
     """
+    from repair.core.holdout import split_with_holdout
     from repair.core.model import load_model
-    from repair.core.split import split_positive_negative
 
     if isinstance(model, str | Path):
         model = load_model(model)
-    summary = split_positive_negative(model, source, data_dir, batch_size)
+    summary, held = split_with_holdout(model, source, data_dir, holdout, random_state, batch_size)
     labels = sorted(set(summary.positives) | set(summary.negatives))
     rows = tuple(
         TargetRow(
@@ -171,5 +188,10 @@ def target(*, model: Any, source: Path, data_dir: Path, batch_size: int = 256) -
         for label in labels
     )
     return TargetResult(
-        data_dir, summary.total, sum(summary.positives.values()), summary.negative_count(), rows
+        data_dir,
+        summary.total,
+        sum(summary.positives.values()),
+        summary.negative_count(),
+        rows,
+        held,
     )

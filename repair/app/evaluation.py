@@ -83,8 +83,12 @@ def held_out_rates(
 
 
 def mean_std(values: list[float | None]) -> tuple[float, float] | None:
+    """Mean and sample standard deviation (n - 1 in the denominator; 0 for a single run)."""
     numbers = [v for v in values if v is not None]
-    return (float(np.mean(numbers)), float(np.std(numbers))) if numbers else None
+    if not numbers:
+        return None
+    spread = float(np.std(numbers, ddof=1)) if len(numbers) > 1 else 0.0
+    return float(np.mean(numbers)), spread
 
 
 @dataclass(frozen=True)
@@ -151,12 +155,24 @@ def evaluate_method(
     executor: str = "local",
     workers: int | None = None,
     ray_address: str | None = None,
+    holdout: float | None = None,
 ) -> dict[str, Any]:
     """Run ``num_runs`` repairs; write result.txt and return per-run and mean ± std rates.
 
     A one-axis sweep over seeds: run ``k`` is one call of :func:`evaluate_run`, handed to the
-    ``executor`` (``serial``, ``local`` with ``workers`` processes, or ``ray``).
+    ``executor`` (``serial``, ``local`` with ``workers`` processes, or ``ray``). With
+    ``holdout``, run the held-out protocol instead (:mod:`repair.app.holdout_evaluation`).
     """
+    if holdout is not None:
+        from repair.app.holdout_evaluation import evaluate_holdout
+
+        return evaluate_holdout(
+            method=method, model_dir=model_dir, target_data_dir=target_data_dir,
+            positive_inputs_dir=positive_inputs_dir, output_dir=output_dir, num_runs=num_runs,
+            fraction=holdout, localize_options=localize_options,
+            optimize_options=optimize_options, batch_size=batch_size, random_state=random_state,
+            device=device, test_data=test_data,
+        )  # fmt: skip
     from repair.app.sweep import unit_executor
 
     reference = None
@@ -229,7 +245,11 @@ def format_report(report: dict[str, Any]) -> str:
             line += f"test accuracy {_rate(run['test_accuracy'])}"
         lines.append(line)
     stats = report["mean_std"]
-    lines.append(f"\nMean: RR {_pm(stats['repair_rate'])}, BR {_pm(stats['break_rate'])}")
+    lines.append(
+        f"\nMean ± sample std (n - 1) over {report['num_runs']} "
+        f"run{'s' if report['num_runs'] != 1 else ''}: "
+        f"RR {_pm(stats['repair_rate'])}, BR {_pm(stats['break_rate'])}"
+    )
     if report["test_data"] is not None:
         lines.append(
             f"Test: RR {_pm(stats['test_repair_rate'])}, BR {_pm(stats['test_break_rate'])} "

@@ -28,7 +28,7 @@ def open_inputs(stack: ExitStack, folder: Path, option: str, kind: str, model: A
     """Open ``folder/repair.h5``, check it fits ``model`` and holds at least one input."""
     from repair.core.model import check_model_matches
 
-    reader = stack.enter_context(SplitReader(split_path(folder, option)))
+    reader = stack.enter_context(SplitReader(split_path(folder, option), allow_empty=True))
     if len(reader) == 0:
         raise DataFormatError(f"{reader.path} holds no {kind} inputs ({option}): nothing to use")
     check_model_matches(model, reader.info)

@@ -34,9 +34,7 @@ PositiveInputsDir = Annotated[
 ]
 MethodOutputDir = Annotated[
     Path | None,
-    typer.Option(
-        help="Folder for the method's files (default: the target data folder).", file_okay=False
-    ),
+    typer.Option(help="Folder for the method's files (default: the target data folder)."),
 ]
 OptionalSeed = Annotated[
     int | None,
@@ -143,7 +141,7 @@ def method_options(
 
     try:
         method_class = load_method(method)
-    except PluginNotFoundError as error:  # a bad --method value: a usage error (SPEC §1)
+    except PluginNotFoundError as error:  # a bad --method value: a usage error
         raise UsageError(f"--method: {error}") from None
     classes = [getattr(method_class, f"{step}_options") for step in steps]
     parts = split_method_args(args, classes)

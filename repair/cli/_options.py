@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from repair.cli._app import UsageError
+from repair.core.files import is_plain_name
 
 ModelDir = Annotated[
     Path,
@@ -40,6 +42,8 @@ def parse_float_list(option: str, text: str, length: int | None = None) -> list[
         raise UsageError(
             f"{option} must be comma-separated numbers, like 0.5,0.2,0.3,0; got {text!r}"
         ) from None
+    if not all(math.isfinite(v) for v in values):
+        raise UsageError(f"{option} must be finite numbers; got {text!r}")
     if length is not None and len(values) != length:
         raise UsageError(f"{option} needs {length} comma-separated numbers; got {text!r}")
     return values
@@ -48,3 +52,18 @@ def parse_float_list(option: str, text: str, length: int | None = None) -> list[
 def parse_name_list(text: str) -> list[str]:
     """``'car, traffic light'`` -> ``['car', 'traffic light']`` (empty parts dropped)."""
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def plain_file_name(value: str) -> str:
+    """typer callback: a name option (``--filename``, ``--info_file``) names a file inside the
+    output folder, never a path that leaves it."""
+    if not is_plain_name(value):
+        raise typer.BadParameter(
+            f"must be a plain file name (no folder, '/', '\\' or '..'); got {value!r}"
+        )
+    return value
+
+
+def file_name_option(help_text: str) -> typer.models.OptionInfo:
+    """A ``--filename``-style option: a plain file name written inside the output folder."""
+    return typer.Option(help=help_text, callback=plain_file_name)

@@ -9,6 +9,7 @@ an option it does not declare is a usage error that lists the ones it does.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Sequence
@@ -49,7 +50,10 @@ def _convert(name: str, text: str, annotation: Any) -> Any:
             return tuple(_convert(name, part.strip(), item) for part in text.split(",") if part)
         if kind is Path:
             return Path(text)
-        return kind(text)
+        value = kind(text)
+        if kind is float and not math.isfinite(value):
+            raise UsageError(f"{option_name(name)} must be a finite number; got {text!r}")
+        return value
     except ValueError:
         type_name = getattr(kind, "__name__", str(kind))
         raise UsageError(f"{option_name(name)} must be of type {type_name}; got {text!r}") from None

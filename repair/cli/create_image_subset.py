@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from repair.cli._options import RandomState, parse_name_list
+from repair.cli._options import RandomState, file_name_option, parse_name_list
 
 
 def create_image_subset_command(
@@ -32,7 +32,7 @@ def create_image_subset_command(
         int | None, typer.Option(min=1, help="Resize to this square side (default: copy).")
     ] = None,
     info_file: Annotated[
-        str, typer.Option(help="Name of the written info file.")
+        str, file_name_option("Name of the written info file (inside OUTPUT_DIR).")
     ] = "image_info.json",
     random_state: RandomState = 0,
 ) -> None:

@@ -47,6 +47,14 @@ def evaluate_command(
     method: MethodName = "Arachne",
     num_runs: NumRuns = 1,
     test_data: TestData = None,
+    holdout: Annotated[
+        float | None,
+        typer.Option(
+            help="Held-out protocol: per run, hold out this share of the negatives (stratified "
+            "by predicted label), repair on the rest, measure both (e.g. 0.5).",
+            show_default=False,
+        ),
+    ] = None,
     batch_size: BatchSize = 32,
     random_state: RandomState = 0,
     device: DeviceOption = "auto",  # type: ignore[assignment]
@@ -63,6 +71,10 @@ def evaluate_command(
     """
     from repair.cli._methods import method_options
 
+    if holdout is not None and not 0.0 < holdout < 1.0:
+        from repair.cli._app import UsageError
+
+        raise UsageError(f"--holdout must be a fraction in (0, 1), like 0.5; got {holdout}")
     method_class, (localize_options, optimize_options) = method_options(
         method, ctx.args, ["localize", "optimize"]
     )
@@ -84,9 +96,14 @@ def evaluate_command(
         executor=executor.value,
         workers=workers,
         ray_address=ray_address,
+        holdout=holdout,
     )
     if json_output:
         print(json.dumps(report))
+    elif holdout is not None:
+        from repair.variability.holdout import format_holdout
+
+        print(format_holdout(report))
     else:
         print(format_report(report), end="")
         print(f"wrote {output_dir / 'result.txt'}")

@@ -7,10 +7,14 @@ from typing import Annotated
 import typer
 
 from repair.cli import (
+    attack,
+    audit,
+    corrupt,
     create_category_dir,
     create_image_subset,
     drift,
     evaluate,
+    inspect,
     localize,
     optimize,
     prepare,
@@ -19,6 +23,7 @@ from repair.cli import (
     test,
     train,
     utils,
+    variability,
 )
 from repair.cli._app import RepairTyper, command_with_help
 
@@ -58,10 +63,15 @@ app.command(
 app.command("train")(train.train_command)
 app.command("test")(test.test_command)
 app.command("target")(target.target_command)
+app.command("inspect")(inspect.inspect_command)
+app.command("corrupt")(corrupt.corrupt_command)
 app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
 app.command("sweep", **sweep.COMMAND_SETTINGS)(sweep.sweep_command)
+app.command("variability")(variability.variability_command)
+app.command("attack")(attack.attack_command)
+app.command("audit")(audit.audit_command)
 app.command("drift")(drift.drift_command)
 app.add_typer(utils.utils_app, name="utils")
 app.command("create_category_dir")(create_category_dir.create_category_dir_command)

@@ -35,6 +35,15 @@ def prepare_command(
         str, typer.Option(help="Shares of train,val,test,repair; they must sum to 1.")
     ] = "0.6,0.1,0.2,0.1",
     random_state: RandomState = 0,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            help="Weaken one label of train.h5 only: holdout:LABEL:FRACTION removes that share of "
+            "its images, grayscale:LABEL:FRACTION turns them gray; the choice is seeded and "
+            "recorded in scenario.json.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Prepare a dataset: shuffle, split by --data_ratio and write train/val/test/repair.h5.
 
@@ -49,6 +58,12 @@ def prepare_command(
     ratios = parse_float_list("--data_ratio", data_ratio, length=4)
     try:
         check_ratios(ratios)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    from repair.variability.scenarios import apply_scenario, parse_scenario
+
+    try:
+        chosen = None if scenario is None else parse_scenario(scenario)
     except ValueError as error:
         raise UsageError(str(error)) from None
     plugin_class = registry.load(registry.DATASETS, name)
@@ -66,6 +81,17 @@ def prepare_command(
     for split in result.splits:
         print(f"{split.name}_images: {split.shape}")
         print(f"{split.name}_labels: ({split.shape[0]}, {split.num_classes})")
+    if chosen is not None:
+        from repair.errors import ConfigError
+
+        try:
+            record = apply_scenario(output_dir / "train.h5", chosen, random_state)
+        except ConfigError as error:  # a label the data does not have: a bad option value
+            raise UsageError(str(error)) from None
+        print(
+            f"scenario {chosen}: {record['affected']} of {record['label_count_before']} "
+            f"training images of label {record['class_name']}; recorded in scenario.json"
+        )
     print(f"wrote {output_dir}")
 
 

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from repair.cli._options import BatchSize, DataDir, JsonOutput, ModelDir
+from repair.cli._app import UsageError
+from repair.cli._options import BatchSize, DataDir, JsonOutput, ModelDir, RandomState
 
 
 def target_command(
@@ -15,20 +16,38 @@ def target_command(
     data_dir: DataDir,
     target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "repair.h5",
     batch_size: BatchSize = 256,
+    holdout: Annotated[
+        float | None,
+        typer.Option(
+            help="Fraction of each label to hold out (between 0 and 1) into "
+            "DATA_DIR/holdout/<file name>, to measure the repair on; the rest is split.",
+            show_default=False,
+        ),
+    ] = None,
+    random_state: RandomState = 0,
     json_output: JsonOutput = False,
 ) -> None:
     """Write DATA_DIR/positive (correctly classified) and DATA_DIR/negative (misclassified)."""
+    if holdout is not None and not 0 < holdout < 1:
+        raise UsageError(f"--holdout must lie strictly between 0 and 1; got {holdout}")
     from dataclasses import asdict
 
     from repair.app.commands import target
 
     result = target(
-        model=model_dir, source=data_dir / target_data, data_dir=data_dir, batch_size=batch_size
+        model=model_dir,
+        source=data_dir / target_data,
+        data_dir=data_dir,
+        batch_size=batch_size,
+        holdout=holdout,
+        random_state=random_state,
     )
+    held = result.holdout
     if json_output:
         totals = {"positive": result.positive, "negative": result.negative}
         rows = [asdict(row) for row in result.labels]
-        print(json.dumps({"total": result.total, **totals, "labels": rows}))
+        held_out = None if held is None else {"path": str(held.path), "total": held.total}
+        print(json.dumps({"total": result.total, **totals, "labels": rows, "holdout": held_out}))
         return
     print("| label | name | positive | negative |")
     print("|---|---|---|---|")
@@ -38,3 +57,5 @@ def target_command(
         f"positive: {result.positive}, negative: {result.negative}, "
         f"total: {result.total}; written to {data_dir}/positive and {data_dir}/negative"
     )
+    if held is not None:
+        print(f"held out {held.total} images in {held.path}")

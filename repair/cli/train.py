@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,15 @@ import typer
 
 from repair.cli._app import UsageError
 from repair.cli._options import BatchSize, DataDir, OutputDir, RandomState
+
+
+class CheckpointChoice(StrEnum):
+    """--checkpoints: the keys of repair.core.training.CHECKPOINT_POLICIES (declared here so
+    that --help does not import TensorFlow)."""
+
+    EVERY = "every"
+    LAST = "last"
+    NONE = "none"
 
 
 def train_command(
@@ -21,6 +31,13 @@ def train_command(
     batch_size: BatchSize = 32,
     learning_rate: Annotated[float, typer.Option(help="Adam step size; above 0.")] = 1e-3,
     random_state: RandomState = 0,
+    checkpoints: Annotated[
+        CheckpointChoice,
+        typer.Option(
+            help="Epoch checkpoints kept in OUTPUT_DIR/checkpoints: every epoch, the last two "
+            "epochs (what NeuRecover reads; arachne reads none), or none.",
+        ),
+    ] = CheckpointChoice.LAST,
 ) -> None:
     """Train a model on DATA_DIR/train.h5 (validating on val.h5 if present); save model.keras."""
     if learning_rate <= 0:
@@ -35,6 +52,7 @@ def train_command(
         batch_size=batch_size,
         learning_rate=learning_rate,
         random_state=random_state,
+        checkpoints=checkpoints.value,
     )
     for metric in ("accuracy", "val_accuracy"):
         value = getattr(result, metric)

@@ -13,7 +13,13 @@ from typing import Annotated
 import typer
 
 from repair.cli._app import UsageError
-from repair.cli._options import BatchSize, JsonOutput, ModelDir, parse_name_list
+from repair.cli._options import (
+    BatchSize,
+    JsonOutput,
+    ModelDir,
+    file_name_option,
+    parse_name_list,
+)
 
 ChartDataDir = Annotated[
     Path,
@@ -47,7 +53,9 @@ def draw_radar_chart_command(
     data_dir: ChartDataDir,
     target_data: TargetData = "test.h5",
     output_dir: ChartOutputDir = None,
-    filename: Annotated[str, typer.Option(help="Name of the chart file.")] = "radar.png",
+    filename: Annotated[
+        str, file_name_option("Name of the chart file (inside the output folder).")
+    ] = "radar.png",
     min_lim: MinLim = 0.0,
     max_lim: MaxLim = 100.0,
     batch_size: BatchSize = 256,
@@ -96,7 +104,9 @@ def overlay_radar_charts_command(
             help="Folder for the chart [default: the first input's folder].", show_default=False
         ),
     ] = None,
-    filename: Annotated[str, typer.Option(help="Name of the chart file.")] = "radar_overlay.png",
+    filename: Annotated[
+        str, file_name_option("Name of the chart file (inside the output folder).")
+    ] = "radar_overlay.png",
     title: Annotated[
         str | None, typer.Option(help="Chart title [default: names the runs].")
     ] = None,
@@ -141,7 +151,9 @@ def draw_bubble_chart_command(
     ],
     target_data: TargetData = "test.h5",
     output_dir: ChartOutputDir = None,
-    filename: Annotated[str, typer.Option(help="Name of the chart file.")] = "bubble.png",
+    filename: Annotated[
+        str, file_name_option("Name of the chart file (inside the output folder).")
+    ] = "bubble.png",
     batch_size: BatchSize = 256,
 ) -> None:
     """Draw the confusion matrix as bubbles: true vs predicted label, normalised per true label."""

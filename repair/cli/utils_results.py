@@ -7,17 +7,24 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from repair.cli._app import UsageError
-from repair.cli._options import JsonOutput
+from repair.cli._options import BatchSize, JsonOutput
 from repair.errors import ConfigError, RepairError
 
-ExistingResults = Annotated[
-    Path,
-    typer.Option(help="Folder holding results.json, or the file.", exists=True, show_default=False),
+if TYPE_CHECKING:
+    from repair.core.results import LabelScore
+    from repair.robustness.audit import AuditSide
+
+AuditModel = Annotated[
+    str | None,
+    typer.Option(
+        help="The model to read from an audit that holds several (as audit.csv names it).",
+        show_default=False,
+    ),
 ]
 
 
@@ -73,39 +80,100 @@ def split_dataset_command(
     print(f"wrote {len(chunks)} chunks ({used} samples) to {output_dir}")
 
 
+OptionalResults = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder holding results.json, or the file; or an audit folder (audit_labels.csv).",
+        exists=True,
+        show_default=False,
+    ),
+]
+
+
 def compare_command(
-    before: ExistingResults,
-    after: ExistingResults,
+    before: OptionalResults = None,
+    after: OptionalResults = None,
     require: Annotated[
         str | None,
         typer.Option(
             help="Comma-separated checks, e.g. 'pedestrian>=75,car>=90,overall>=-1'. An unsigned "
             "number bounds the accuracy after; a signed one (-1, +2) the change in points. "
-            "Exit status 1 if any fails.",
+            "'pedestrian@fog_3>=70' checks a stratum of two audits. "
+            "'car>=90!': the lower end of the 95% interval is at least 90; 'car+!': the rise is "
+            "significant at 0.05 (needs --paired). Exit status 1 if any fails.",
             show_default=False,
         ),
     ] = None,
+    before_model: AuditModel = None,
+    after_model: AuditModel = None,
+    paired: Annotated[
+        bool,
+        typer.Option(
+            help="Compare two models input by input on one split (--model_dirs, --data_dir): "
+            "Wilson 95% intervals and McNemar's exact p-value."
+        ),
+    ] = False,
+    model_dirs: Annotated[
+        str | None,
+        typer.Option(help="With --paired: BEFORE,AFTER model folders.", show_default=False),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --paired: folder holding TARGET_DATA.",
+            exists=True,
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    target_data: Annotated[
+        str, typer.Option(help="With --paired: split file inside DATA_DIR.")
+    ] = "test.h5",
+    batch_size: BatchSize = 256,
     json_output: JsonOutput = False,
 ) -> None:
-    """Compare per-label accuracy before and after repair, and check requirements."""
-    from repair.core.label_results import compare_results, format_comparison, read_results
+    """Compare per-label accuracy before and after repair, and check requirements.
+
+    With audit folders (repair audit) as --before and --after, the table compares clean test
+    data and requirements may name a stratum: 'pedestrian@fog_3>=70'. With --paired, two models
+    are compared input by input on one split.
+    """
+    from repair.core.label_results import Comparison, compare_results, format_comparison
     from repair.core.requirements import check_requirements, parse_requirements
 
     try:
         requirements = parse_requirements(require) if require is not None else []
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    comparison = compare_results(read_results(before), read_results(after))
+    strata, p_values, extra = None, None, {}
+    if paired:
+        if before is not None or after is not None:
+            raise UsageError("--paired compares --model_dirs; leave out --before and --after")
+        comparison, p_values, table, extra = _paired(model_dirs, data_dir, target_data, batch_size)
+    else:
+        if before is None or after is None or model_dirs is not None:
+            raise UsageError("give --before and --after (or --paired --model_dirs BEFORE,AFTER)")
+        try:
+            old, old_audit = _compare_side(before, before_model, "--before_model")
+            new, new_audit = _compare_side(after, after_model, "--after_model")
+        except ConfigError as error:
+            raise UsageError(str(error)) from None
+        comparison, table = compare_results(old, new), None
+        if old_audit is not None and new_audit is not None:
+
+            def strata(name: str) -> Comparison:
+                return compare_results(old_audit.scores(name), new_audit.scores(name))
+
     try:
-        checks = check_requirements(requirements, comparison)
+        checks = check_requirements(requirements, comparison, strata, p_values)
     except ConfigError as error:
         raise UsageError(str(error)) from None
     failed = [check for check in checks if not check.passed]
     if json_output:
-        report = {**comparison.to_dict(), "requirements": [c.to_dict() for c in checks]}
+        report = {**comparison.to_dict(), **extra, "requirements": [c.to_dict() for c in checks]}
         print(json.dumps({**report, "passed": not failed}))
     else:
-        print(format_comparison(comparison))
+        print(table or format_comparison(comparison))
         for check in checks:
             print(f"{'ok  ' if check.passed else 'FAIL'} {check.describe()}")
     if failed:
@@ -113,6 +181,44 @@ def compare_command(
             f"{len(failed)} of {len(checks)} requirements failed: "
             + "; ".join(check.describe() for check in failed)
         )
+
+
+def _paired(
+    model_dirs: str | None, data_dir: Path | None, target_data: str, batch_size: int
+) -> tuple[Any, Any, str, dict[str, Any]]:
+    """Predict both models on the split: the comparison, p-values, table and JSON rows."""
+    from repair.cli.variability import model_list
+
+    if model_dirs is None or data_dir is None:
+        raise UsageError("--paired needs --model_dirs BEFORE,AFTER and --data_dir")
+    models = model_list(model_dirs)
+    if len(models) != 2:
+        raise UsageError(f"--paired compares two models, BEFORE,AFTER; got {len(models)}")
+    from repair.core.model import predict_file
+    from repair.variability.paired import as_comparison, format_paired, paired_rows
+
+    info, before = predict_file(models[0], data_dir / target_data, batch_size, "before")
+    _, after = predict_file(models[1], data_dir / target_data, batch_size, "after")
+    rows = paired_rows(before.true, before.correct, after.correct, info.class_names)
+    comparison, p_values = as_comparison(rows)
+    extra = {"paired": [row.to_dict() for row in rows], "split": str(data_dir / target_data)}
+    return comparison, p_values, format_paired(rows), extra
+
+
+def _compare_side(
+    path: Path, model: str | None, option: str
+) -> tuple[list[LabelScore], AuditSide | None]:
+    """Label scores of one side of ``compare``: a results.json, or the clean data of an audit
+    (then also the audit, for stratum requirements)."""
+    from repair.core.label_results import read_results
+    from repair.robustness.audit import AuditSide, is_audit
+
+    if not is_audit(path):
+        if model is not None:
+            raise ConfigError(f"{option} applies to an audit folder; {path} holds results.json")
+        return read_results(path), None
+    side = AuditSide.read(path, model, option)
+    return side.clean_scores(), side
 
 
 def iteration_table_command(
@@ -144,7 +250,12 @@ def iteration_table_command(
 ) -> None:
     """Tabulate a label's accuracy over repair iterations: iterations.csv, .md and .png."""
     from repair.core.files import write_text_atomic
-    from repair.core.iterations import iteration_rows, rows_to_csv, rows_to_markdown
+    from repair.core.iterations import (
+        best_iteration,
+        iteration_rows,
+        rows_to_csv,
+        rows_to_markdown,
+    )
     from repair.reports._figure import save_png, shorten
     from repair.reports.lines import accuracy_over_iterations, label_phrase
 
@@ -158,6 +269,11 @@ def iteration_table_command(
     )
     save_png(accuracy_over_iterations(rows, name, title), output_dir / "iterations.png")
     print(table)
+    best = best_iteration(rows)
+    if best is None:
+        print("best iteration: none (no gain over the start is significant at 0.05)")
+    else:
+        print(f"best iteration: {best.iteration} ({best.accuracy:.2f}%, p = {best.p_value:.3g})")
     print(f"wrote {output_dir}/iterations.csv, iterations.md and iterations.png")
 
 
@@ -175,13 +291,10 @@ def label_index_command(
     from repair.core.data import inspect_split
 
     info = inspect_split(data_dir / target_data)
-    names = [info.class_name(i) for i in range(info.num_classes)]
-    wanted = label.strip().lower()
-    matches = [i for i, name in enumerate(names) if name.lower() == wanted]
-    if not matches and wanted.isdigit() and int(wanted) < info.num_classes:
-        matches = [int(wanted)]
-    if not matches:
+    index = info.label_index(label)
+    if index is None:
+        names = [info.class_name(i) for i in range(info.num_classes)]
         raise UsageError(
             f"--label {label!r} is not a class of {info.path}. Known: " + ", ".join(names)
         )
-    print(matches[0])
+    print(index)

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from repair.errors import DataFormatError, OutputDirError, RepairError
+
 COMMITTED_MARK = ".committed"  # in a staging folder: its files are to be moved into place
 
 
@@ -24,6 +26,35 @@ def temporary_sibling(target: Path) -> Path:
     )
 
 
+def check_output_dir(folder: str | Path) -> Path:
+    """``folder`` as a Path if it is, or can be made, a folder this process may write into.
+
+    Checks the nearest existing ancestor, so nothing is created; raises OutputDirError naming
+    the folder and what is in the way ("cannot write to out: it is a file").
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "it is a file" if existing == folder else f"{existing} is a file"
+        raise OutputDirError(f"cannot write to {folder}: {where}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "it is read-only" if existing == folder else f"{existing} is read-only"
+        raise OutputDirError(f"cannot write to {folder}: {where}")
+    return folder
+
+
+def make_output_dir(folder: str | Path) -> Path:
+    """Create ``folder`` (and its parents) after :func:`check_output_dir`; return it."""
+    folder = check_output_dir(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # e.g. a read-only file system, which access() does not see
+        raise OutputDirError(f"cannot write to {folder}: {error.strerror}") from None
+    return folder
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; rename it onto ``target`` only if the block succeeds.
@@ -32,7 +63,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     whatever it held before.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_output_dir(target.parent)
     tmp = temporary_sibling(target)
     try:
         yield tmp
@@ -59,6 +90,28 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue()
+
+
+def is_plain_name(name: object) -> bool:
+    """Whether ``name`` is one plain file name: a non-empty string that is not ``.`` or ``..``
+    and holds no path separator (``/`` or ``\\``) and no NUL, so joined to a folder it stays in
+    that folder. Names read from data files pass this before they become paths."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and not any(char in name for char in ("/", "\\", "\0"))
+    )
+
+
+def check_plain_name(name: object, what: str) -> str:
+    """``name`` itself when :func:`is_plain_name`; else a DataFormatError naming ``what`` (the
+    file and field it came from), so that an unsafe name is refused, never followed."""
+    if not is_plain_name(name):
+        raise DataFormatError(
+            f"unsafe file name {name!r} in {what}: a name must be a plain file name "
+            "(no '/', '\\', '..', NUL or empty name)"
+        )
+    return name
 
 
 def _link_inputs(output_dir: Path, stage: Path) -> None:
@@ -99,7 +152,8 @@ def _finish_commit(stage: Path, output_dir: Path) -> None:
     shutil.rmtree(stage, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (one we may not signal counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -123,7 +177,7 @@ def recover_staged_sets(output_dir: Path, prefix: str) -> None:
             _finish_commit(stage, output_dir)
             continue
         pid = stage.name[len(prefix) :].split("-")[0]
-        if not (pid.isdigit() and _pid_alive(int(pid))):
+        if not (pid.isdigit() and pid_alive(int(pid))):
             shutil.rmtree(stage, ignore_errors=True)
 
 
@@ -143,6 +197,12 @@ def staged_set(output_dir: Path, prefix: str, last: str | None = None) -> Iterat
         yield stage
         changed = _changed_files(output_dir, stage, last)
         write_text_atomic(stage / COMMITTED_MARK, "".join(f"{p.as_posix()}\n" for p in changed))
+    except RepairError as error:  # name the user's files, not their links in the hidden stage
+        shutil.rmtree(stage, ignore_errors=True)
+        message = str(error).replace(str(stage), str(output_dir))
+        if message == str(error):
+            raise
+        raise type(error)(message) from error
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

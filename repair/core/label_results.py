@@ -1,4 +1,4 @@
-"""Per-label results files (SPEC §6) and before/after comparisons against requirements.
+"""Per-label results files (docs/formats.md, "results.json"), before/after comparisons.
 
 ``results.json`` is a JSON array of ``[label, {"success": n, "failure": n, "score": percent,
 "name": class name}]`` pairs, one per label present in the data, in label order. ``label`` is the
@@ -11,6 +11,7 @@ without ``name`` (written by the reference) are read too.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ def results_path(path: str | Path) -> Path:
 
 
 def scores_to_json(scores: Sequence[LabelScore]) -> list[list[object]]:
-    """The SPEC §6 array for ``scores`` (sorted by label index)."""
+    """The results.json array for ``scores`` (sorted by label index)."""
     return [
         [
             str(s.label),
@@ -45,19 +46,44 @@ def write_results(path: str | Path, scores: Sequence[LabelScore]) -> Path:
     return write_json_atomic(results_path(path), scores_to_json(scores))
 
 
+def _count(counts: dict[str, object], key: str, label: int, where: Path) -> int:
+    value = counts[key]
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or value != int(value):  # type: ignore[arg-type]
+        raise DataFormatError(
+            f"{key} of label {label} must be a whole number; got {json.dumps(value)} in {where}"
+        )
+    if value < 0:
+        raise DataFormatError(f"negative {key} count for label {label} in {where}")
+    return int(value)
+
+
+def _check_score(counts: dict[str, object], label: int, where: Path) -> None:
+    """``score`` is recomputed from the counts, but a NaN or a word there means a broken file."""
+    if "score" not in counts:
+        return
+    score = counts["score"]
+    number = isinstance(score, int | float) and not isinstance(score, bool)
+    if not number or not math.isfinite(score) or not 0 <= score <= 100:  # type: ignore[arg-type]
+        raise DataFormatError(
+            f"score of label {label} must be a percentage from 0 to 100; "
+            f"got {json.dumps(score)} in {where}"
+        )
+
+
 def _entry_to_score(entry: object, where: Path) -> LabelScore:
     try:
         key, counts = entry  # type: ignore[misc]
         label = int(key)
-        success, failure = int(counts["success"]), int(counts["failure"])
+        success, failure = counts["success"], counts["failure"]
         name = str(counts.get("name", label))
-    except (TypeError, ValueError, KeyError):
+    except (TypeError, ValueError, KeyError, AttributeError):
         raise DataFormatError(
             f'results must be [label, {{"success": n, "failure": n, ...}}] pairs; '
             f"got {json.dumps(entry)[:80]} in {where}"
         ) from None
-    if success < 0 or failure < 0:
-        raise DataFormatError(f"negative counts for label {label} in {where}")
+    success, failure = (_count(counts, key, label, where) for key in ("success", "failure"))
+    _check_score(counts, label, where)
     return LabelScore(label=label, name=name, correct=success, total=success + failure)
 
 

@@ -1,7 +1,8 @@
-"""Load, save and run Keras models (SPEC §3)."""
+"""Load, save and run Keras models (docs/formats.md, "Models")."""
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,10 +41,28 @@ def resolve_model_path(path: str | Path) -> Path:
 def load_model(path: str | Path) -> keras.Model:
     """The model at ``path`` (see :func:`resolve_model_path`), without its optimizer state."""
     model_path = resolve_model_path(path)
+    check_model_file(model_path)
     try:
         return keras.models.load_model(model_path, compile=False)
     except Exception as error:  # Keras raises many kinds on a corrupt file
-        raise ModelError(f"cannot load model {model_path}: {error}") from None
+        raise ModelError(f"cannot load model {model_path}: it is corrupt ({error})") from None
+
+
+def check_model_file(model_path: Path) -> None:
+    """Raise ModelError when ``model_path`` is not the archive its suffix promises.
+
+    Keras reports a ``.keras`` file that is not a zip archive as "File not found", which sends
+    a user looking for a file that is right there.
+    """
+    if model_path.suffix == ".keras" and not zipfile.is_zipfile(model_path):
+        raise ModelError(
+            f"cannot load model {model_path}: the file is corrupt (not a .keras zip archive)"
+        )
+    if model_path.suffix == ".h5":
+        import h5py
+
+        if not h5py.is_hdf5(model_path):
+            raise ModelError(f"cannot load model {model_path}: the file is corrupt (not HDF5)")
 
 
 def save_model(model: keras.Model, path: str | Path) -> Path:
@@ -120,3 +139,31 @@ def predict_file(
     model = load_model(model_dir)
     with SplitReader(path) as reader:
         return reader.info, predict_split(model, reader, batch_size, desc)
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One entry of ``model.layers``: what ``repair inspect`` prints."""
+
+    index: int
+    name: str
+    type: str
+    output_shape: tuple[int | None, ...] | None
+    params: int
+
+    def to_dict(self) -> dict[str, object]:
+        shape = None if self.output_shape is None else list(self.output_shape)
+        return {"index": self.index, "name": self.name, "type": self.type,
+                "output_shape": shape, "params": self.params}  # fmt: skip
+
+
+def layer_rows(model: keras.Model) -> list[LayerRow]:
+    """Index, name, class, output shape (batch axis None) and parameter count of each layer."""
+    rows = []
+    for index, layer in enumerate(model.layers):
+        try:
+            shape = tuple(None if d is None else int(d) for d in layer.output.shape)
+        except (AttributeError, ValueError):  # a layer never called has no output yet
+            shape = None
+        rows.append(LayerRow(index, layer.name, type(layer).__name__, shape, layer.count_params()))
+    return rows

@@ -14,6 +14,7 @@ output set at once (:func:`staged_outputs`).
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -68,25 +69,55 @@ def write_repaired(
     return write_text_atomic(path, csv_text(rows))
 
 
+def _index(cell: str) -> int | None:
+    """A non-negative integer cell (``6`` or ``6.0``); None for ``6.7``, ``-1``, ``inf``, ``x``."""
+    try:
+        value = float(cell)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() and value >= 0 else None
+
+
+def _finite(cell: str) -> bool:
+    try:
+        return bool(np.isfinite(float(cell)))
+    except ValueError:
+        return False
+
+
+def _check_row(row: list[str], number: int, path: Path) -> list[int]:
+    where = f"line {number} of {path}"
+    if len(row) < 3:
+        raise DataFormatError(f"{where} must start with layer,i,j; got {','.join(row)!r}")
+    indices = [_index(cell) for cell in row[:3]]
+    for name, cell, index in zip(("layer", "i", "j"), row, indices, strict=False):
+        if index is None:
+            raise DataFormatError(f"{where}: {name} must be a non-negative integer; got {cell!r}")
+    for cell in row[3:]:
+        if not _finite(cell):
+            raise DataFormatError(f"{where}: weight values must be finite numbers; got {cell!r}")
+    return indices  # type: ignore[return-value]
+
+
 def read_locations(path: Path) -> np.ndarray:
-    """The (M, 3) int array of ``layer,i,j`` of a weights.csv; extra columns are ignored."""
+    """The (M, 3) int array of ``layer,i,j`` of a weights.csv (value columns checked, unused).
+
+    Refuses, naming the line, what would otherwise be read wrongly: ``6.7`` (not truncated to
+    6), ``inf``, text that is not UTF-8.
+    """
     if not path.is_file():
         raise InputNotFoundError(f"{path} not found: run `repair localize` first")
-    locations = []
-    with path.open(newline="", encoding="utf-8") as file:
-        for number, row in enumerate(csv.reader(file), start=1):
-            if not row:
-                continue
-            try:
-                locations.append([int(float(cell)) for cell in row[:3]])
-            except ValueError:
-                raise DataFormatError(
-                    f"line {number} of {path} must start with layer,i,j integers; got {row}"
-                ) from None
-            if len(locations[-1]) != 3 or min(locations[-1]) < 0:
-                raise DataFormatError(
-                    f"line {number} of {path} must start with 3 non-negative integers; got {row}"
-                )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DataFormatError(
+            f"{path} is not UTF-8 text (byte {error.start}); expected layer,i,j,value rows"
+        ) from None
+    locations = [
+        _check_row(row, number, path)
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+        if row
+    ]
     if not locations:
         raise DataFormatError(f"{path} lists no weights")
     return np.asarray(locations, dtype=np.int64)

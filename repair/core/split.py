@@ -2,11 +2,12 @@
 
 The source is read in batches and every sample is routed to the files it belongs to; all files
 are written in a hidden staging folder and moved into place only when the whole split succeeded.
+A rerun deletes only the files the previous run recorded in ``.repair-target.json``: chunks of
+``utils split_dataset`` or a user's own files inside positive/ and negative/ stay.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from tqdm import tqdm
 from repair.core.data import Batch, SplitInfo, SplitReader, SplitWriter
 from repair.core.files import write_json_atomic
 from repair.core.model import check_model_matches, predict_scores
+from repair.core.owned import commit_staged, remove_stale_temporaries, staging_folder
 from repair.core.run_files import LABELS_FILENAME as LABELS_FILE
 from repair.core.run_files import NEGATIVE_DIRNAME as NEGATIVE
 from repair.core.run_files import POSITIVE_DIRNAME as POSITIVE
@@ -71,6 +73,7 @@ class _GroupWriters:
     def __init__(self, root: Path, reader: SplitReader) -> None:
         self.root = root
         self.info = reader.info
+        self.extra_dtypes = reader.extra_dtypes()
         self.writers: dict[tuple[str, ...], SplitWriter] = {}
 
     def append(self, key: tuple[str, ...], batch: Batch) -> None:
@@ -82,9 +85,12 @@ class _GroupWriters:
                 self.info.num_classes,
                 self.info.class_names,
                 with_ids=self.info.has_ids,
+                extras=self.extra_dtypes,
             ).__enter__()
             self.writers[key] = writer
-        writer.append(batch.images, batch.labels, batch.image_ids, batch.attribute_ids)
+        writer.append(
+            batch.images, batch.labels, batch.image_ids, batch.attribute_ids, batch.extras
+        )
 
     def close(self, error: BaseException | None = None) -> None:
         writers, self.writers = list(self.writers.values()), {}
@@ -112,47 +118,7 @@ def _write_labels(staging: Path, summary: TargetSummary) -> None:
         )
 
 
-# The files of the SPEC §4 layout, relative to the data folder; ``*`` is a label index.
-OWNED_PATTERNS = (
-    f"{POSITIVE}/{SPLIT_FILE}",
-    f"{POSITIVE}/{LABELS_FILE}",
-    f"{POSITIVE}/*/{SPLIT_FILE}",
-    f"{NEGATIVE}/{SPLIT_FILE}",
-    f"{NEGATIVE}/{LABELS_FILE}",
-    f"{NEGATIVE}/*/{SPLIT_FILE}",
-    f"{NEGATIVE}/*/{LABELS_FILE}",
-    f"{NEGATIVE}/*/*/{SPLIT_FILE}",
-)
-
-
-def _is_layout_path(relative: Path) -> bool:
-    """Every folder between the data folder and the file is a label index (``negative/3/7``)."""
-    return all(part.isdigit() for part in relative.parts[1:-1])
-
-
-def remove_owned_outputs(data_dir: Path) -> None:
-    """Delete the files an earlier ``target`` wrote (the SPEC §4 layout only), then the layout's
-    folders left empty. Anything else, even a ``repair.h5`` deeper down (say chunks from
-    ``utils split_dataset``) or an optimize run's outputs, stays."""
-    for pattern in OWNED_PATTERNS:
-        for path in data_dir.glob(pattern):
-            if path.is_file() and _is_layout_path(path.relative_to(data_dir)):
-                path.unlink()
-    for pattern in (f"{NEGATIVE}/*/*", f"{NEGATIVE}/*", f"{POSITIVE}/*", POSITIVE, NEGATIVE):
-        for folder in data_dir.glob(pattern):
-            relative = folder.relative_to(data_dir)
-            in_layout = all(part.isdigit() for part in relative.parts[1:])
-            if in_layout and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-
-
-def _commit(staging: Path, output_dir: Path) -> None:
-    remove_owned_outputs(output_dir)
-    for path in sorted(staging.rglob("*")):
-        if path.is_file():
-            target = output_dir / path.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
+TARGET_COMMAND = "target"
 
 
 def split_positive_negative(
@@ -168,7 +134,8 @@ def split_positive_negative(
     drift --write_negatives`` keeps only the misclassified inputs of the drifted labels.
     """
     summary = TargetSummary()
-    staging = output_dir / f".target-staging-{os.getpid()}"
+    remove_stale_temporaries(output_dir, TARGET_COMMAND)
+    staging = staging_folder(output_dir, TARGET_COMMAND)
     with SplitReader(source) as reader:
         check_model_matches(model, reader.info)
         summary.info = reader.info
@@ -191,7 +158,7 @@ def split_positive_negative(
                 )
             writers.close()
             _write_labels(staging, summary)
-            _commit(staging, output_dir)
+            commit_staged(staging, output_dir, TARGET_COMMAND)
         except BaseException as error:
             writers.close(error)
             raise

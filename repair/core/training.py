@@ -1,4 +1,4 @@
-"""Train a classifier on HDF5 splits, streaming batches and keeping a checkpoint per epoch."""
+"""Train a classifier on HDF5 splits, streaming batches and keeping the checkpoints asked for."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tqdm import tqdm
 from repair.core.data import SplitReader, to_one_hot
 from repair.core.files import csv_text, write_text_atomic
 from repair.core.model import check_model_matches, save_model
+from repair.core.owned import remove_recorded, write_manifest
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError
 
@@ -54,15 +55,48 @@ def seed_everything(seed: int | None) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-class EpochCheckpoint(keras.callbacks.Callback):
-    """Save ``checkpoints/epoch_NNN.keras`` atomically after every epoch."""
+# What "last" keeps: NeuRecover compares the weights of the final two epochs; no other method
+# reads checkpoints, so a VGG16 run keeps two files of 400 MB instead of one per epoch.
+LAST_EPOCHS_KEPT = 2
+# --checkpoints: how many of the latest epochs' checkpoints to keep (None: all).
+CHECKPOINT_POLICIES: dict[str, int | None] = {"every": None, "last": LAST_EPOCHS_KEPT, "none": 0}
+CHECKPOINTS_COMMAND = "train-checkpoints"
 
-    def __init__(self, folder: Path) -> None:
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """Save ``checkpoints/epoch_NNN.keras`` atomically after every epoch, keeping ``keep`` of
+    them (None: all). What it keeps is recorded in the output folder's manifest, so the next
+    run replaces these checkpoints and never deletes a file it did not write."""
+
+    def __init__(self, output_dir: Path, keep: int | None) -> None:
         super().__init__()
-        self.folder = folder
+        self.output_dir = output_dir
+        self.keep = keep
+        self.kept: list[str] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        save_model(self.model, self.folder / f"epoch_{epoch + 1:03d}.keras")
+        if self.keep == 0:
+            return
+        relative = f"{CHECKPOINT_DIR}/epoch_{epoch + 1:03d}.keras"
+        save_model(self.model, self.output_dir / relative)
+        self.kept.append(relative)
+        write_manifest(self.output_dir, CHECKPOINTS_COMMAND, self.kept)
+        if self.keep is not None and len(self.kept) > self.keep:
+            dropped, self.kept = self.kept[: -self.keep], self.kept[-self.keep :]
+            write_manifest(self.output_dir, CHECKPOINTS_COMMAND, self.kept)
+            for name in dropped:
+                (self.output_dir / name).unlink(missing_ok=True)
+
+
+def checkpoint_callback(output_dir: Path, policy: str) -> EpochCheckpoint:
+    """Remove the checkpoints an earlier ``train`` into ``output_dir`` recorded (they would
+    mix with this run's), and return the callback that writes this run's."""
+    if policy not in CHECKPOINT_POLICIES:
+        raise ConfigError(
+            f"--checkpoints must be one of {', '.join(CHECKPOINT_POLICIES)}; got {policy!r}"
+        )
+    remove_recorded(output_dir, CHECKPOINTS_COMMAND)
+    return EpochCheckpoint(output_dir, CHECKPOINT_POLICIES[policy])
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -108,8 +142,10 @@ def train_model(
     batch_size: int = 32,
     seed: int | None = 0,
     learning_rate: float = 1e-3,
+    checkpoints: str = "last",
 ) -> TrainingResult:
-    """Fit ``model`` on ``train_path`` and save ``output_dir/model.keras`` plus checkpoints."""
+    """Fit ``model`` on ``train_path`` and save ``output_dir/model.keras`` plus checkpoints
+    (``checkpoints``: every epoch's, the last two epochs', or none)."""
     if learning_rate <= 0:
         raise ConfigError(f"--learning_rate must be above 0; got {learning_rate}")
     seed_everything(seed)
@@ -130,7 +166,7 @@ def train_model(
                 SplitSequence(train_reader, batch_size, shuffle=True, seed=seed),
                 validation_data=validation,
                 epochs=epochs,
-                callbacks=[EpochCheckpoint(output_dir / CHECKPOINT_DIR), EpochProgress(epochs)],
+                callbacks=[checkpoint_callback(output_dir, checkpoints), EpochProgress(epochs)],
                 verbose=0,
             ).history
         finally:

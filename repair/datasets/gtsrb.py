@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from repair.core.files import check_plain_name
 from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.datasets.preprocess import (
     centre_square,
@@ -140,15 +141,25 @@ def read_annotations(csv_path: Path, image_dir: Path, part: str) -> list[Sample]
             rows = list(reader)
         samples = [
             Sample(
-                image_dir / row["Filename"],
+                image_dir / check_plain_name(row["Filename"], f"{csv_path} (Filename)"),
                 int(row["ClassId"]),
                 (int(row["Roi.X1"]), int(row["Roi.Y1"]), int(row["Roi.X2"]), int(row["Roi.Y2"])),
                 part,
             )
             for row in rows
         ]
+    except DataFormatError:
+        raise
     except (ValueError, TypeError) as error:
         raise DataFormatError(f"{csv_path} is not a GTSRB annotation file: {error}") from None
+    inverted = [s for s in samples if s.roi[2] < s.roi[0] or s.roi[3] < s.roi[1] or min(s.roi) < 0]
+    if inverted:
+        x1, y1, x2, y2 = inverted[0].roi
+        raise DataFormatError(
+            f"{csv_path}: the sign box of {inverted[0].path.name} is inverted or negative "
+            f"(Roi.X1={x1}, Roi.Y1={y1}, Roi.X2={x2}, Roi.Y2={y2}; needs 0 <= X1 <= X2, "
+            "0 <= Y1 <= Y2)"
+        )
     bad = [s.label for s in samples if not 0 <= s.label < len(GTSRB_CLASSES)]
     if bad:
         raise DataFormatError(f"{csv_path}: ClassId {bad[0]} is not in 0-42")

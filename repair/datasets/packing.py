@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +12,14 @@ import numpy as np
 from tqdm import tqdm
 
 from repair.core.data import SPLIT_NAMES, SplitWriter
-from repair.datasets.base import DatasetPlugin
+from repair.core.owned import commit_staged, remove_stale_temporaries, staging_folder
+from repair.core.resources import available_memory
+from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.errors import ConfigError, DataFormatError
 
 CHUNK = 512
+PREPARE_COMMAND = "prepare"
+LOAD_BUDGET = 512 * 1024 * 1024
 
 
 def check_ratios(ratios: Sequence[float]) -> None:
@@ -43,6 +48,22 @@ def split_positions(
     }
 
 
+def source_of(plugin: DatasetPlugin) -> str:
+    """What a split is made from: the dataset and its input folder. A rerun from the same
+    source replaces the splits the last one wrote (a split of ratio 0 goes); splits prepared
+    from another source into the same folder stay."""
+    folder = "" if plugin.input_dir is None else str(Path(plugin.input_dir).resolve())
+    return f"{plugin.name}:{folder}"
+
+
+def fitting_chunk(sample: np.ndarray, chunk_size: int) -> int:
+    """Images loaded at once: at most ``chunk_size``, fewer when large images (``sample`` is
+    one, (1, H, W, C)) would take more than LOAD_BUDGET or an eighth of the free memory."""
+    budget = min(LOAD_BUDGET, available_memory() // 8)
+    # The plugin's array and the writer's float32 copy exist at the same time.
+    return int(max(1, min(chunk_size, budget // max(1, 2 * sample.nbytes))))
+
+
 @dataclass(frozen=True)
 class WrittenSplit:
     name: str
@@ -58,15 +79,40 @@ def pack_dataset(
     seed: int | None,
     chunk_size: int = CHUNK,
 ) -> list[WrittenSplit]:
-    """Write ``<split>.h5`` files into ``output_dir`` for every split with a ratio above 0."""
+    """Write ``<split>.h5`` files into ``output_dir`` for every split with a ratio above 0.
+
+    The whole set is written in a staging folder and swapped in at the end (see
+    :mod:`repair.core.owned`): a killed run leaves the previous set intact, and a split of ratio
+    0 that the previous run wrote is removed, so no folder mixes splits of two runs.
+    """
     index = plugin.index()
     if len(index) == 0:
         raise DataFormatError(f"dataset '{plugin.name}' found no samples in {plugin.input_dir}")
+    remove_stale_temporaries(output_dir, PREPARE_COMMAND)
+    staging = staging_folder(output_dir, PREPARE_COMMAND)
+    try:
+        written = _write_splits(plugin, index, staging, output_dir, ratios, seed, chunk_size)
+        commit_staged(staging, output_dir, PREPARE_COMMAND, source_of(plugin))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
+
+
+def _write_splits(
+    plugin: DatasetPlugin,
+    index: SampleIndex,
+    staging: Path,
+    output_dir: Path,
+    ratios: Sequence[float],
+    seed: int | None,
+    chunk_size: int,
+) -> list[WrittenSplit]:
     written = []
+    chunk_size = fitting_chunk(plugin.load(np.array([0])), chunk_size)
     for name, positions in split_positions(len(index), ratios, seed).items():
         if len(positions) == 0:
             continue
-        path = output_dir / f"{name}.h5"
+        path = staging / f"{name}.h5"
         chunks = [
             np.sort(positions[s : s + chunk_size]) for s in range(0, len(positions), chunk_size)
         ]
@@ -91,6 +137,11 @@ def pack_dataset(
                 )
                 bar.update(len(chunk))
         written.append(
-            WrittenSplit(name, path, (writer.count, *writer.image_shape), writer.num_classes)
+            WrittenSplit(
+                name,
+                output_dir / path.name,
+                (writer.count, *writer.image_shape),
+                writer.num_classes,
+            )
         )
     return written

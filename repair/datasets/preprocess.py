@@ -17,6 +17,7 @@ from typing import TypeVar
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from repair.core.resources import check_fits
 from repair.errors import ConfigError, DataFormatError, InputNotFoundError
 
 T = TypeVar("T")
@@ -25,9 +26,21 @@ R = TypeVar("R")
 SUBSETS = ("train", "test", "all")
 
 
+# Bytes of one decoded image per pixel: 3 channels of float32, plus the uint8 decode and
+# resize buffers beside it.
+IMAGE_BYTES_PER_PIXEL = 3 * 4 * 2
+# prepare loads a few images at once at least (see repair.datasets.packing.fitting_chunk).
+MIN_IMAGES_IN_MEMORY = 8
+
+
 def check_image_size(image_size: int) -> None:
+    """A positive side whose images fit in memory, a few at a time."""
     if image_size < 1:
         raise ConfigError(f"--image_size must be a positive integer; got {image_size}")
+    check_fits(
+        f"--image_size={image_size}",
+        MIN_IMAGES_IN_MEMORY * IMAGE_BYTES_PER_PIXEL * float(image_size) ** 2,
+    )
 
 
 def check_workers(workers: int) -> None:

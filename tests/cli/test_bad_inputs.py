@@ -30,7 +30,7 @@ def _files(folder: Path) -> set[str]:
 
 def test_missing_data_folder(digits_model_dir: Path, tmp_path: Path) -> None:
     result = run_repair(["test", "--model_dir", digits_model_dir, "--data_dir", tmp_path / "nope"])
-    _assert_one_error_line(result, 2, "--data-dir", "does not exist")
+    _assert_one_error_line(result, 2, "--data_dir", "does not exist")
 
 
 def test_missing_model(digits_data_dir: Path, tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_target_with_no_positive_is_an_error_and_keeps_old_outputs(
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["prepare", "digits", "--random_state=-1"], "--random-state"),
+        (["prepare", "digits", "--random_state=-1"], "--random_state"),
         (["prepare", "gtsrb", "--input_dir=.", "--workers=-1"], "--workers must be 0"),
         (["train", "--data_dir=.", "--learning_rate=0"], "--learning_rate must be above 0"),
     ],

@@ -1,4 +1,5 @@
-"""SPEC §1: option spellings, booleans, usage errors, lazy TensorFlow."""
+"""The CLI conventions (README, "Conventions"): option spellings, booleans, usage errors, help,
+lazy TensorFlow."""
 
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ def _params(command: str):  # noqa: ANN202
 
 def test_underscore_and_hyphen_spellings_map_to_the_declared_option() -> None:
     params = _params("test")
-    assert normalize_args(params, ["--model_dir=m", "--data_dir", "d", "--batch-size=4"]) == [
-        "--model-dir=m",
-        "--data-dir",
+    assert normalize_args(params, ["--model-dir=m", "--data_dir", "d", "--batch-size=4"]) == [
+        "--model_dir=m",
+        "--data_dir",
         "d",
-        "--batch-size=4",
+        "--batch_size=4",
     ]
 
 
@@ -77,3 +78,78 @@ def test_plugin_options_parse_types_flags_and_reject_unknown_names() -> None:
         parse_plugin_options(DigitsOptions, ["--image_size=0"], "digits")
     with pytest.raises(UsageError, match="must be of type int; got 'big'"):
         parse_plugin_options(DigitsOptions, ["--image_size=big"], "digits")
+
+
+def _commands(group=None, path: str = "repair"):  # noqa: ANN001, ANN202
+    import typer
+    from typer.core import TyperGroup
+
+    group = group or typer.main.get_command(app)
+    for name, command in group.commands.items():
+        yield f"{path} {name}", command
+        if isinstance(command, TyperGroup):
+            yield from _commands(command, f"{path} {name}")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["utils", "--help"]])
+def test_group_help_shows_whole_command_summaries(cli, args: list[str]) -> None:  # noqa: ANN001
+    import typer
+
+    result = cli(args)
+    assert result.exit_code == 0
+    commands = result.stdout.split("Commands:")[1]
+    assert "..." not in commands
+    text = " ".join(commands.split())
+    group = typer.main.get_command(app)
+    if args[0] == "utils":
+        group = group.commands["utils"]
+    for command in group.commands.values():
+        summary = " ".join((command.help or "").split("\n\n")[0].split())
+        assert summary and summary in text, summary
+
+
+def test_every_help_shows_debug_and_the_docs_spelling(cli) -> None:  # noqa: ANN001
+    assert "--debug" in cli(["--help"]).stdout
+    for path, command in _commands():
+        result = cli([*path.split()[1:], "--help"])
+        assert result.exit_code == 0, path
+        assert "--debug" in result.stdout, path
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                assert "-" not in opt[2:], (path, opt)  # --model_dir, never --model-dir
+                assert opt in result.stdout, (path, opt)
+    assert "--model_dir" in cli(["test", "--help"]).stdout
+    assert "--model-dir" not in cli(["test", "--help"]).stdout
+
+
+@pytest.mark.parametrize("spelling", ["--data-dir", "--data_dir"])
+def test_a_usage_error_names_the_spelling_the_user_typed(
+    cli,
+    spelling: str,
+    tmp_path,  # noqa: ANN001
+) -> None:
+    result = cli(["test", "--model_dir", str(tmp_path), spelling, str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert f"'{spelling}'" in result.stderr
+    other = "--data_dir" if spelling == "--data-dir" else "--data-dir"
+    assert other not in result.stderr
+
+
+@pytest.mark.parametrize("spelling", ["--num-particles", "--num_particles"])
+def test_a_method_option_error_names_the_spelling_the_user_typed(
+    cli,
+    spelling: str,
+    tmp_path,  # noqa: ANN001
+) -> None:
+    args = ["optimize", f"--model_dir={tmp_path}", f"--target_data_dir={tmp_path}"]
+    result = cli([*args, f"--positive_inputs_dir={tmp_path}", f"{spelling}=0"])
+    assert result.exit_code == 2
+    assert f"error: {spelling} must be a positive integer; got 0" in result.stderr
+
+
+def test_debug_shows_the_traceback(cli, tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "results.json").write_text("[]")
+    args = ["utils", "compare", f"--before={tmp_path}", f"--after={tmp_path}"]
+    assert "Traceback" not in cli(args).stderr
+    result = cli([*args, "--debug"])
+    assert result.exit_code == 1 and "Traceback" in result.stderr

@@ -41,16 +41,20 @@ def test_prepare_skips_splits_of_ratio_zero_and_is_reproducible(tmp_path: Path) 
                 "--image_size=12",
             ]
         )
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["test.h5", "train.h5"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        ".repair-prepare.json",
+        "test.h5",
+        "train.h5",
+    ]
     first, second = read_split(tmp_path / "a/train.h5"), read_split(tmp_path / "b/train.h5")
     assert first.images.shape == (898, 12, 12, 1)
     assert list(first.image_ids) == list(second.image_ids)
 
 
-def test_train_saves_the_model_and_one_checkpoint_per_epoch(digits_model_dir: Path) -> None:
+def test_train_saves_the_model_and_the_last_two_checkpoints(digits_model_dir: Path) -> None:
     assert (digits_model_dir / "model.keras").is_file()
     checkpoints = sorted(p.name for p in (digits_model_dir / "checkpoints").iterdir())
-    assert checkpoints == [f"epoch_00{k}.keras" for k in range(1, 5)]
+    assert checkpoints == ["epoch_003.keras", "epoch_004.keras"]
     log = (digits_model_dir / "training_log.csv").read_text().splitlines()
     assert log[0].startswith("epoch,") and len(log) == 5
 
@@ -81,9 +85,9 @@ def _count(path: Path) -> int:
 def test_target_splits_the_repair_set_into_positives_and_negatives(
     digits_workdir: Path, digits_model_dir: Path
 ) -> None:
-    stale = digits_workdir / "negative" / "99"
-    stale.mkdir(parents=True)
-    (stale / "repair.h5").write_text("left by an earlier run")
+    users = digits_workdir / "negative" / "99"
+    users.mkdir(parents=True)
+    (users / "repair.h5").write_text("the user's own, not recorded by target")
     mine = digits_workdir / "negative" / "my_notes.txt"
     mine.write_text("the user's own file")
     chunk = digits_workdir / "negative" / "1" / "repairsets" / "0" / "repair.h5"
@@ -114,7 +118,8 @@ def test_target_splits_the_repair_set_into_positives_and_negatives(
         assert sum(_count(folder / pred / "repair.h5") for pred, _ in per_pred) == _count(
             folder / "repair.h5"
         )
-    assert not stale.exists() and mine.read_text() == "the user's own file"
+    assert (users / "repair.h5").read_text() == "the user's own, not recorded by target"
+    assert mine.read_text() == "the user's own file"
     assert chunk.read_text() == "made by utils split_dataset, not by target"
     assert not list(digits_workdir.glob(".target-staging-*"))
 

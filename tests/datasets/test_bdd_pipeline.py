@@ -170,7 +170,7 @@ def test_unknown_excluded_label_lists_the_valid_ones(categories: Path, tmp_path:
             "--excluded_labels=cars",
         ]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad --excluded_labels value: a usage error
     assert "unknown label 'cars'" in result.stderr and "traffic light" in result.stderr
     assert list(tmp_path.iterdir()) == []
 

@@ -27,12 +27,17 @@ def test_evaluate_runs_with_test_data(digits_model_dir: Path, target_dir: Path, 
         assert (out / f"run_{run['run']}" / "repair" / "model.keras").is_file()
     rates = [run["repair_rate"] for run in report["runs"]]
     mean, std = report["mean_std"]["repair_rate"]
+    # A sample standard deviation (n - 1): for two runs, |a - b| / sqrt(2).
     assert mean == pytest.approx(sum(rates) / 2) and std == pytest.approx(
-        abs(rates[0] - rates[1]) / 2
+        abs(rates[0] - rates[1]) / 2**0.5
     )
     text = (out / "result.txt").read_text()
-    assert "0: seed 3, RR" in text and "1: seed 4, RR" in text and "Mean: RR" in text
+    assert (
+        "0: seed 3, RR" in text
+        and "1: seed 4, RR" in text
+        and "Mean ± sample std (n - 1) over 2 runs: RR" in text
+    )
     assert "Test: RR" in text and "accuracy before" in text
 
     plain = run_ok([*args, "--num_runs=1"]).stdout  # without test data, as a table
-    assert "Mean: RR" in plain and "Test:" not in plain and "result.txt" in plain
+    assert "over 1 run: RR" in plain and "Test:" not in plain and "result.txt" in plain

@@ -110,7 +110,7 @@ def test_localize_target_layer_option(digits_model_dir: Path, work_dir: Path) ->
     model = load_model(digits_model_dir)
     assert {int(row[0]) for row in read_weights(out / "weights.csv")} == {len(model.layers) - 2}
     not_dense = run_repair([*args, "--target_layer", "0"])
-    assert not_dense.exit_code == 1
+    assert not_dense.exit_code == 2  # a usage error, listing the layers Arachne can target
     assert "Dense" in not_dense.stderr and "Traceback" not in not_dense.stderr
     out_of_range = run_repair([*args, "--target_layer=99"])
-    assert out_of_range.exit_code == 1 and "--target_layer" in out_of_range.stderr
+    assert out_of_range.exit_code == 2 and "--target_layer" in out_of_range.stderr

@@ -137,7 +137,7 @@ def test_device_option(digits_model_dir: Path, work_dir: Path) -> None:
          "--positive_inputs_dir", work_dir / "positive", "--output_dir", out, *FAST,
          "--device", "gpu"]
     )  # fmt: skip
-    assert result.exit_code == 1 and "sees no GPU" in result.stderr
+    assert result.exit_code == 2 and "sees no GPU" in result.stderr  # a bad option value here
 
 
 def test_a_patch_is_kept_only_if_it_scores_higher_and_fixes_more() -> None:
@@ -146,3 +146,21 @@ def test_a_patch_is_kept_only_if_it_scores_higher_and_fixes_more() -> None:
     assert keep_original(10.0, 3, 11.0, 0)  # lower fitness
     assert keep_original(12.0, 0, 11.0, 0)  # higher fitness from lower losses, nothing fixed
     assert not keep_original(12.0, 1, 11.0, 0)
+
+
+def test_a_swarm_larger_than_memory_is_refused_before_it_is_allocated(
+    digits_model_dir: Path, work_dir: Path, tmp_path: Path
+) -> None:
+    """--num_particles 1000000000 grew until the kernel killed the process, with no message."""
+    common = ["--model_dir", digits_model_dir, "--target_data_dir", work_dir / "negative"]
+    common += ["--output_dir", tmp_path / "out"]
+    run_ok(["localize", "--method=Arachne", *common])
+    result = run_repair(
+        ["optimize", *common, "--positive_inputs_dir", work_dir / "positive",
+         "--num_particles", "1000000000", "--num_iterations=1"]
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output  # a bad option value, as prepare's --image_size
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: --num_particles=1000000000 needs about ")
+    assert "of memory; this machine has" in last
+    assert not (tmp_path / "out" / "repair").exists()

@@ -1,4 +1,4 @@
-"""results.json (SPEC §6) reading and writing, and before/after comparison by label."""
+"""results.json reading and writing, and before/after comparison by label."""
 
 from __future__ import annotations
 

@@ -180,3 +180,19 @@ def test_bad_flags(loop_run, args, message):
 def test_help():
     result = run_loop("--help")
     assert result.returncode == 0 and "--swarm_iterations N" in result.stdout
+
+
+def test_each_iteration_is_compared_with_the_start(loop_run):
+    _, out, label, result = loop_run
+    with (out / "iterations.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert rows[0]["p_vs_start"] == ""
+    for k in range(1, ITERATIONS + 1):
+        paired = json.loads((out / str(k) / "paired.json").read_text())
+        [row] = [row for row in paired["paired"] if row["label"] == label]
+        assert float(rows[k]["p_vs_start"]) == pytest.approx(row["p_value"])
+        assert int(rows[k]["correct"]) == row["after"]["correct"]
+        low, high = row["after"]["interval"]
+        assert float(rows[k][f"accuracy_{label}_low"]) == pytest.approx(low, abs=1e-3)
+        assert float(rows[k][f"accuracy_{label}_high"]) == pytest.approx(high, abs=1e-3)
+    assert "best iteration: " in result.stdout

@@ -65,3 +65,35 @@ def test_label_missing_after_fails_and_unknown_name_is_an_error():
     assert "absent" in result.describe()
     with pytest.raises(ConfigError, match="unknown label 'bus'.*pedestrian"):
         check(after, "bus>=50")
+
+
+def test_parse_stratum_selectors():
+    parsed = parse_requirements(
+        "pedestrian@fog_3>=70, traffic light @ holdout/fog_3.h5>=+2,car>=90"
+    )
+    assert parsed[0] == Requirement("pedestrian", ">=", 70.0, relative=False, stratum="fog_3")
+    assert parsed[1] == Requirement(
+        "traffic light", ">=", 2.0, relative=True, stratum="holdout/fog_3.h5"
+    )
+    assert parsed[2].stratum is None
+    assert str(parsed[0]) == "pedestrian@fog_3>=70"
+    for text in ("@fog_3>=70", "pedestrian@>=70"):
+        with pytest.raises(ConfigError, match="stratum selectors"):
+            parse_requirements(text)
+
+
+def test_stratum_selectors_check_the_stratum_comparison():
+    fog_before = scores({6: (30, 100), 2: (90, 100)})
+    fog_after = scores({6: (72, 100), 2: (88, 100)})
+    strata = {"fog_3": compare_results(fog_before, fog_after)}
+    after = scores({2: (1150, 1200), 6: (75, 100), 8: (80, 100)})
+    results = check_requirements(
+        parse_requirements("pedestrian@fog_3>=70,pedestrian@fog_3>=+45,car@fog_3>=-1,car>=96"),
+        compare_results(BEFORE, after),
+        strata.__getitem__,
+    )
+    assert [r.passed for r in results] == [True, False, False, False]
+    assert results[1].actual == pytest.approx(42.0)
+    assert results[0].describe() == "pedestrian@fog_3 accuracy >= 70%: got 72.00%"
+    with pytest.raises(ConfigError, match="audit folders"):
+        check(after, "pedestrian@fog_3>=70")

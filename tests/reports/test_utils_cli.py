@@ -267,15 +267,19 @@ def test_iteration_table(tmp_path):
     shutil.rmtree(tmp_path / "2")  # a gap ends the table: 0 and 1 only
     write_results(tmp_path / "3", scores({2: (1, 1)}))
     result = run_ok(["utils", "iteration_table", "--run_dir", tmp_path, "--label", "pedestrian"])
-    assert "| 0 | 70 | 30 | 70.00 | 88.18 | start |" in result.stdout
-    assert "| 1 | 75 | 25 | 75.00 | 89.09 | 3/4 patched, 1/90 broken |" in result.stdout
+    assert "| 0 | 70 | 30 | 70.00 [60.42, 78.11] | 88.18 | - | start |" in result.stdout
+    assert "| 1 | 75 | 25 | 75.00 [65.70, 82.45] | 89.09 | - | 3/4 patched, 1/90 broken |" in (
+        result.stdout
+    )
+    assert "best iteration: none" in result.stdout  # no paired.json: no significance known
     csv_lines = (tmp_path / "iterations.csv").read_text().splitlines()
     assert csv_lines[0] == (
         "iteration,correct,incorrect,accuracy_pedestrian,overall_accuracy,"
-        "patched,negatives,broken,positives"
+        "patched,negatives,broken,positives,accuracy_pedestrian_low,accuracy_pedestrian_high,"
+        "p_vs_start"
     )
-    assert csv_lines[1].startswith("0,70,30,70.0,88.181818") and csv_lines[1].endswith(",,,,")
-    assert csv_lines[2].endswith(",3,4,1,90")
+    assert csv_lines[1].startswith("0,70,30,70.0,88.181818") and ",,,,60.4" in csv_lines[1]
+    assert ",3,4,1,90,65.69" in csv_lines[2] and csv_lines[2].endswith(",")
     assert len(csv_lines) == 3
     assert (tmp_path / "iterations.md").read_text() in result.stdout
     check_png(tmp_path / "iterations.png", (900, 560))
@@ -293,7 +297,10 @@ def test_iteration_table(tmp_path):
             tmp_path / "t",
         ]
     )
-    assert "| 1 | 75 | 25 | 75.00 | 89.09 | no negatives: skipped |" in only_start.stdout
+    assert (
+        "| 1 | 75 | 25 | 75.00 [65.70, 82.45] | 89.09 | - | no negatives: skipped |"
+        in only_start.stdout
+    )
     bad = run_repair(["utils", "iteration_table", "--run_dir", tmp_path, "--label", "bus"])
     assert bad.exit_code == 1 and "label 'bus' is not in" in bad.stderr
     beyond = run_repair(

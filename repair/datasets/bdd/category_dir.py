@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageStat, UnidentifiedImageError
 from tqdm import tqdm
 
-from repair.core.files import atomic_path, write_json_atomic
+from repair.core.files import atomic_path, is_plain_name, write_json_atomic
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.geometry import SquareCrop, box_area, square_crop
 from repair.datasets.bdd.labels import FrameLabels, ObjectLabel, iter_frames
@@ -90,7 +90,9 @@ def _wanted(
     wanted = []
     for obj in frame.objects:
         category = CATEGORY_ALIASES.get(obj.category, obj.category)
-        if obj.box is None:
+        if not is_plain_name(obj.id):
+            skipped["unsafe object id"] += 1  # '../x' or '/x' would write outside the folder
+        elif obj.box is None:
             skipped["object without box2d"] += 1
         elif category not in BDD_CLASSES:
             skipped["unknown category"] += 1
@@ -114,6 +116,9 @@ def crop_frame(
     result = FrameResult()
     if not frame.objects:
         result.skipped["frame without labels"] += 1
+        return result
+    if not is_plain_name(frame.name):
+        result.skipped["unsafe frame name"] += 1  # never read outside the image folder
         return result
     wanted = _wanted(frame, crop_filter, result.skipped)
     targets = [(obj, cat, output_dir / cat / crop_name(obj, frame.name)) for obj, cat in wanted]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from repair.core.files import check_plain_name
 from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.category_dir import INFO_FILE
@@ -85,9 +86,15 @@ class BddObjectsDataset(DatasetPlugin):
         try:
             images = json.loads(info.read_text())["images"]
             return [
-                (self.input_dir / item["name"], item["label"], item.get("frame") or "")
+                (
+                    self.input_dir / check_plain_name(item["name"], f"{info} (images[].name)"),
+                    item["label"],
+                    item.get("frame") or "",
+                )
                 for item in images
             ]
+        except DataFormatError:
+            raise
         except (ValueError, KeyError, TypeError):
             raise DataFormatError(f"{info} has no list of images with name and label") from None
 

@@ -16,10 +16,10 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from repair.core.files import atomic_path, write_json_atomic
+from repair.core.files import atomic_path, is_plain_name, write_json_atomic
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.category_dir import INFO_FILE
-from repair.datasets.preprocess import parallel_map
+from repair.datasets.preprocess import open_rgb, parallel_map
 from repair.errors import ConfigError, DataFormatError, InputNotFoundError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -118,8 +118,8 @@ def _copy(source: Path, target: Path, resize_to: int | None) -> None:
         if resize_to is None:
             shutil.copyfile(source, tmp)
             return
-        with Image.open(source) as image:
-            resized = image.convert("RGB").resize((resize_to, resize_to), Image.Resampling.LANCZOS)
+        image = open_rgb(source, context=" in the category folder")
+        resized = image.resize((resize_to, resize_to), Image.Resampling.LANCZOS)
         resized.save(tmp, format="JPEG", quality=95)
 
 
@@ -140,9 +140,10 @@ def create_image_subset(
     """
     if num < 1:
         raise ConfigError(f"--num must be a positive integer; got {num}")
+    if not is_plain_name(info_file):
+        raise ConfigError(f"--info_file must be a plain file name; got {info_file!r}")
     files = category_files(category_dir)
-    inside = {category_dir.resolve(), *((category_dir / name).resolve() for name in files)}
-    if output_dir.resolve() in inside:
+    if output_dir.resolve().is_relative_to(category_dir.resolve()):
         raise ConfigError(f"--output_dir must not be --category_dir or in it; got {output_dir}")
     check_excluded(excluded_labels, list(files))
     kept = {name: names for name, names in files.items() if name not in excluded_labels}

@@ -16,31 +16,61 @@ import numpy as np
 
 from repair.core.data import Batch
 from repair.core.tf import keras, tf
-from repair.errors import ModelError
+from repair.errors import ConfigError, ModelError
 
 
-def resolve_layer_index(model: keras.Model, index: int) -> int:
-    """``index`` into ``model.layers`` (negative counts from the end), checked to exist."""
-    count = len(model.layers)
-    if not -count <= index < count:
-        raise ModelError(f"--target_layer must lie in [{-count}, {count - 1}]; got {index}")
-    return index % count
+def target_problem(model: keras.Model, index: int) -> str | None:
+    """Why Arachne cannot repair layer ``index`` of ``model``; None when it can.
 
-
-def check_dense(model: keras.Model, index: int) -> keras.layers.Dense:
-    """The Dense layer at ``index``, fed by flat vectors; ModelError otherwise."""
+    The one place that says which layers Arachne targets: ``--target_layer``, the weights.csv
+    check and ``repair inspect`` all ask it.
+    """
     layer = model.layers[index]
     if not isinstance(layer, keras.layers.Dense):
-        raise ModelError(
+        return (
             f"layer {index} ({layer.name}) is a {type(layer).__name__}; Arachne repairs the "
             "kernel weights of Dense layers only"
         )
     if len(layer.kernel.shape) != 2 or len(layer.input.shape) != 2:
-        raise ModelError(
+        return (
             f"layer {index} ({layer.name}) takes inputs of shape {layer.input.shape}; "
             "Arachne needs a Dense layer fed by flat vectors (batch, features)"
         )
-    return layer
+    return chain_problem(model, index)
+
+
+def targetable_layers(model: keras.Model) -> list[int]:
+    """Indices in ``model.layers`` of the layers Arachne can repair."""
+    return [index for index in range(len(model.layers)) if target_problem(model, index) is None]
+
+
+def _valid_targets(model: keras.Model) -> str:
+    names = [f"{index} ({model.layers[index].name})" for index in targetable_layers(model)]
+    return ", ".join(names) if names else "none"
+
+
+def check_target_layer(model: keras.Model, index: int) -> int:
+    """``--target_layer`` resolved into ``model.layers`` (negative counts from the end).
+
+    A layer that does not exist or that Arachne cannot repair is a bad option value
+    (ConfigError), named with the layers that would do.
+    """
+    count = len(model.layers)
+    hint = f"; layers Arachne can target: {_valid_targets(model)} (see `repair inspect`)"
+    if not -count <= index < count:
+        raise ConfigError(f"--target_layer must lie in [{-count}, {count - 1}]; got {index}{hint}")
+    problem = target_problem(model, index % count)
+    if problem is not None:
+        raise ConfigError(f"--target_layer {index}: {problem}{hint}")
+    return index % count
+
+
+def check_dense(model: keras.Model, index: int) -> keras.layers.Dense:
+    """The layer at ``index`` if Arachne can repair it; ModelError otherwise."""
+    problem = target_problem(model, index)
+    if problem is not None:
+        raise ModelError(problem)
+    return model.layers[index]
 
 
 def default_target_layer(model: keras.Model) -> int:
@@ -56,25 +86,33 @@ def default_target_layer(model: keras.Model) -> int:
     )
 
 
-def check_chain(model: keras.Model, first: int) -> None:
-    """Raise ModelError unless layers ``first..end`` form a chain from one to the next.
+def chain_problem(model: keras.Model, first: int) -> str | None:
+    """Why layers ``first..end`` do not form a chain from one to the next; None when they do.
 
     The batched search runs those layers on (particles x inputs) tensors, one after another.
     """
     if isinstance(model, keras.Sequential):
-        return
+        return None
     layers = model.layers
     if len(model.outputs) != 1 or model.outputs[0] is not layers[-1].output:
-        raise ModelError("Arachne needs a model with one output, computed by its last layer")
+        return "Arachne needs a model with one output, computed by its last layer"
     for index in range(first + 1, len(layers)):
         if (
             len(layers[index]._inbound_nodes) != 1
             or layers[index].input is not layers[index - 1].output
         ):
-            raise ModelError(
+            return (
                 f"layer {index} ({layers[index].name}) does not simply follow layer {index - 1}; "
                 f"Arachne needs the layers after layer {first} to form a chain"
             )
+    return None
+
+
+def check_chain(model: keras.Model, first: int) -> None:
+    """Raise ModelError unless layers ``first..end`` form a chain (see :func:`chain_problem`)."""
+    problem = chain_problem(model, first)
+    if problem is not None:
+        raise ModelError(problem)
 
 
 def input_extractor(model: keras.Model, first: int) -> Callable[[np.ndarray], np.ndarray]:

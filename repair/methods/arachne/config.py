@@ -22,6 +22,22 @@ def check_positive_int(name: str, value: int | None, allow_none: bool = False) -
         raise ConfigError(f"--{name} must be a positive integer; got {value}")
 
 
+ALL = "all"
+
+
+def sample_count(value: int | str) -> int | str:
+    """``'all'``, or a positive int (from an int or its text); ConfigError otherwise."""
+    if isinstance(value, str) and value.strip().lower() == ALL:
+        return ALL
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(
+            f"--num_input_pos_sampled must be a positive integer or 'all'; got {value}"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class LocalizeConfig:
     num_grad: int | None = field(
@@ -54,8 +70,12 @@ class LocalizeConfig:
 class OptimizeConfig:
     num_particles: int = field(default=100, metadata={"help": "Particles in the swarm."})
     num_iterations: int = field(default=100, metadata={"help": "Most swarm iterations."})
-    num_input_pos_sampled: int = field(
-        default=200, metadata={"help": "Positive inputs sampled (once) to guard against breaking."}
+    num_input_pos_sampled: int | str = field(
+        default=200,
+        metadata={
+            "help": "Positive inputs sampled (once) to guard against breaking, or 'all' for "
+            "every positive."
+        },
     )
     velocity_phi: float = field(
         default=4.1, metadata={"help": "phi of the constriction factor chi; must exceed 4."}
@@ -65,7 +85,9 @@ class OptimizeConfig:
     )
 
     def __post_init__(self) -> None:
-        for name in ("num_particles", "num_iterations", "num_input_pos_sampled"):
+        # The command line gives text: 'all', or a count ('200') that becomes an int.
+        object.__setattr__(self, "num_input_pos_sampled", sample_count(self.num_input_pos_sampled))
+        for name in ("num_particles", "num_iterations"):
             check_positive_int(name, getattr(self, name))
         check_positive_int("min_iteration_range", self.min_iteration_range)
         phi = self.velocity_phi

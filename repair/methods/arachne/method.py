@@ -37,7 +37,7 @@ class Arachne(RepairMethod):
         if options.target_layer is None:
             index = activations.default_target_layer(model)
         else:
-            index = activations.resolve_layer_index(model, options.target_layer)
+            index = activations.check_target_layer(model, options.target_layer)
         layer = activations.check_dense(model, index)
         num_grad = options.resolved_num_grad(len(task.negatives))
         found = localize.localize_layer(

@@ -15,6 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from repair.core.data import Batch, SplitReader
+from repair.core.resources import check_fits
 from repair.core.run_files import (
     HISTORY_FILENAME,
     WEIGHTS_FILENAME,
@@ -83,9 +84,10 @@ def checked_locations(model: keras.Model, path: Path) -> np.ndarray:
     return locations
 
 
-def sample_positives(rng: np.random.Generator, reader: SplitReader, count: int) -> Batch:
-    """``count`` positives drawn once without replacement (all of them when fewer)."""
-    size = min(count, len(reader))
+def sample_positives(rng: np.random.Generator, reader: SplitReader, count: int | str) -> Batch:
+    """``count`` positives drawn once without replacement (all of them when fewer, or when
+    ``count`` is ``'all'``)."""
+    size = len(reader) if count == "all" else min(int(count), len(reader))
     return reader.read_indices(np.sort(rng.choice(len(reader), size=size, replace=False)))
 
 
@@ -116,12 +118,29 @@ def repaired_copy(model: keras.Model, locations: np.ndarray, values: np.ndarray)
     return copy
 
 
+def swarm_bytes(model: keras.Model, locations: np.ndarray, num_particles: int) -> float:
+    """Memory the swarm takes for ``num_particles`` over the M weights at ``locations``: about
+    eight float64 (P, M) arrays in the PSO step, the (P, M, units) float32 patch of the fitness,
+    and one input's activations per particle (inputs are chunked, particles are not)."""
+    layers = sorted({int(k) for k in locations[:, 0]})
+    units = max(int(model.layers[k].units) for k in layers)
+    widest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers[layers[0] :])
+    per_particle = 8 * 8 * len(locations) + 4 * len(locations) * units + 4 * 4 * widest
+    return float(num_particles) * per_particle
+
+
+def check_swarm_fits(model: keras.Model, locations: np.ndarray, num_particles: int) -> None:
+    """Refuse a swarm that cannot fit in memory before allocating it."""
+    check_fits(f"--num_particles={num_particles}", swarm_bytes(model, locations, num_particles))
+
+
 def search_patch(
     task: RepairTask, options: OptimizeConfig, rng: np.random.Generator, progress: TextIO
 ) -> SearchOutcome:
     """Run the swarm on ``task`` and return the best patch found, applied to a copy."""
     model = task.model
     locations = checked_locations(model, task.output_dir / WEIGHTS_FILENAME)
+    check_swarm_fits(model, locations, options.num_particles)
     first = int(locations[:, 0].min())
     first_rows = locations[locations[:, 0] == first, 1]
     positives = sample_positives(rng, task.positives, options.num_input_pos_sampled)

@@ -1,0 +1,110 @@
+"""Hold part of a split out of a repair, to measure the repair on images it never saw.
+
+The split is stratified by label (each label keeps its share on both sides) and drawn from a
+seed; both parts keep the source's order, ids, class names and extra per-image keys, so a
+held-out part of ``corrupted/fog_3.h5`` is still audited as fog at intensity 3.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from repair.core.data import SplitReader, SplitWriter
+from repair.core.files import temporary_sibling
+from repair.core.split import TargetSummary, split_positive_negative
+from repair.core.tf import keras
+from repair.errors import ConfigError
+
+
+def holdout_mask(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """(N,) bool: True for the images held out, ``round(fraction * count)`` of each label.
+
+    labels: (N,) class indices. The draw depends only on the labels, ``fraction`` and ``seed``.
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ConfigError(f"--holdout must lie strictly between 0 and 1; got {fraction}")
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        count = int(round(fraction * len(members)))
+        held[rng.permutation(members)[:count]] = True
+    return held
+
+
+def write_parts(
+    source: Path, held: np.ndarray, kept_path: Path, held_path: Path, batch_size: int = 1024
+) -> tuple[int, int]:
+    """Write the images of ``source`` where ``held`` is False to ``kept_path`` and the others
+    to ``held_path`` (both atomically, in source order); return the two counts."""
+    with SplitReader(source) as reader:
+        info = reader.info
+        if len(held) != len(reader):
+            raise ConfigError(f"holdout mask has {len(held)} entries; {source} has {len(reader)}")
+
+        def writer(path: Path) -> SplitWriter:
+            return SplitWriter(
+                path,
+                info.image_shape,
+                info.num_classes,
+                info.class_names,
+                with_ids=info.has_ids,
+                extras=reader.extra_dtypes(),
+            )
+
+        with writer(kept_path) as kept, writer(held_path) as out:
+            for batch in reader.batches(batch_size):
+                part = held[batch.start : batch.start + len(batch)]
+                for target, mask in ((kept, ~part), (out, part)):
+                    chosen = batch.select(mask)
+                    target.append(
+                        chosen.images,
+                        chosen.labels,
+                        chosen.image_ids,
+                        chosen.attribute_ids,
+                        chosen.extras,
+                    )
+    return int((~held).sum()), int(held.sum())
+
+
+HOLDOUT_DIR = "holdout"
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """The held-out part ``split_with_holdout`` wrote: its file and image count."""
+
+    path: Path
+    total: int
+
+
+def split_with_holdout(
+    model: keras.Model,
+    source: Path,
+    data_dir: Path,
+    fraction: float | None,
+    seed: int,
+    batch_size: int = 256,
+) -> tuple[TargetSummary, HeldOut | None]:
+    """``repair target`` with an optional holdout: with ``fraction``, hold that share of each
+    label out into ``data_dir/holdout/<source name>`` and split only the rest into positives and
+    negatives. The held-out file appears only when the split succeeded."""
+    if fraction is None:
+        return split_positive_negative(model, source, data_dir, batch_size), None
+    with SplitReader(source) as reader:
+        held = holdout_mask(reader.labels(), fraction, seed)
+    held_path = data_dir / HOLDOUT_DIR / source.name
+    kept_tmp = temporary_sibling(data_dir / source.name)
+    held_tmp = temporary_sibling(held_path)
+    try:
+        write_parts(source, held, kept_tmp, held_tmp)
+        summary = split_positive_negative(model, kept_tmp, data_dir, batch_size)
+        os.replace(held_tmp, held_path)
+    finally:
+        kept_tmp.unlink(missing_ok=True)
+        held_tmp.unlink(missing_ok=True)
+    return summary, HeldOut(held_path, int(held.sum()))
