@@ -88,7 +88,7 @@ def sweep_command(
     json_output: JsonOutput = False,
 ) -> None:
     """Repair many times at once: one unit (target, localize, optimize, measure) per label,
-    chunk, seed and method-option variant, each in OUTPUT_DIR/label_<l>/chunk_<c>/seed_<s>/.
+    chunk, seed and variant of the method's options, in OUTPUT_DIR/label_<l>/chunk_<c>/seed_<s>/.
 
     A rerun skips the units already done with the same settings. Writes sweep.csv (one row per
     unit), sweep.json (mean and sample std over seeds per label and chunk) and sweep.png.
