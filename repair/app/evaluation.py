@@ -18,6 +18,7 @@ from repair.app.runner import localize, optimize
 from repair.core.files import write_text_atomic
 from repair.core.run_files import EVALUATE_RESULT_FILENAME as RESULT_FILENAME
 from repair.core.run_files import split_path
+from repair.errors import RepairError
 from repair.methods.base import RepairMethod
 
 
@@ -90,6 +91,55 @@ def mean_std(values: list[float | None]) -> tuple[float, float] | None:
     return float(np.mean(numbers)), spread
 
 
+@dataclass(frozen=True)
+class RunSpec:
+    """One evaluate run: localize and optimize into ``run_dir`` with ``seed``."""
+
+    run: int
+    method: type[RepairMethod]
+    model_dir: Path
+    target_data_dir: Path
+    positive_inputs_dir: Path
+    run_dir: Path
+    localize_options: Any
+    optimize_options: Any
+    batch_size: int
+    seed: int
+    device: str
+    reference: HeldOutBaseline | None
+
+
+def evaluate_run(spec: RunSpec) -> RunRates:
+    """Localize, optimize and (with test data) measure one run."""
+    localize(
+        method=spec.method,
+        model_dir=spec.model_dir,
+        target_data_dir=spec.target_data_dir,
+        output_dir=spec.run_dir,
+        options=spec.localize_options,
+        batch_size=spec.batch_size,
+        positive_inputs_dir=spec.positive_inputs_dir,
+        seed=spec.seed,
+    )
+    summary = optimize(
+        method=spec.method,
+        model_dir=spec.model_dir,
+        target_data_dir=spec.target_data_dir,
+        positive_inputs_dir=spec.positive_inputs_dir,
+        output_dir=spec.run_dir,
+        options=spec.optimize_options,
+        batch_size=spec.batch_size,
+        seed=spec.seed,
+        device=spec.device,
+    )
+    tested = {}
+    if spec.reference is not None:
+        tested = held_out_rates(spec.reference, spec.run_dir / "repair", spec.batch_size)
+    return RunRates(
+        spec.run, summary["seed"], summary["repair_rate"], summary["break_rate"], **tested
+    )
+
+
 def evaluate_method(
     *,
     method: type[RepairMethod],
@@ -104,11 +154,16 @@ def evaluate_method(
     random_state: int = 0,
     device: str = "auto",
     test_data: Path | None = None,
+    executor: str = "local",
+    workers: int | None = None,
+    ray_address: str | None = None,
     holdout: float | None = None,
 ) -> dict[str, Any]:
     """Run ``num_runs`` repairs; write result.txt and return per-run and mean ± std rates.
 
-    With ``holdout``, run the held-out protocol instead (:mod:`repair.app.holdout_evaluation`).
+    A one-axis sweep over seeds: run ``k`` is one call of :func:`evaluate_run`, handed to the
+    ``executor`` (``serial``, ``local`` with ``workers`` processes, or ``ray``). With
+    ``holdout``, run the held-out protocol instead (:mod:`repair.app.holdout_evaluation`).
     """
     if holdout is not None:
         from repair.app.holdout_evaluation import evaluate_holdout
@@ -120,39 +175,35 @@ def evaluate_method(
             optimize_options=optimize_options, batch_size=batch_size, random_state=random_state,
             device=device, test_data=test_data,
         )  # fmt: skip
+    from repair.app.sweep import unit_executor
+
     reference = None
     if test_data is not None:
         reference = held_out_baseline(model_dir, target_data_dir, test_data, batch_size)
-    runs = []
-    for run in range(num_runs):
-        run_dir = Path(output_dir) / f"run_{run}"
-        localize(
+    specs = [
+        RunSpec(
+            run=run,
             method=method,
-            model_dir=model_dir,
-            target_data_dir=target_data_dir,
-            output_dir=run_dir,
-            options=localize_options,
-            batch_size=batch_size,
-            positive_inputs_dir=positive_inputs_dir,
-            seed=random_state + run,
-        )
-        summary = optimize(
-            method=method,
-            model_dir=model_dir,
-            target_data_dir=target_data_dir,
-            positive_inputs_dir=positive_inputs_dir,
-            output_dir=run_dir,
-            options=optimize_options,
+            model_dir=Path(model_dir).resolve(),
+            target_data_dir=Path(target_data_dir).resolve(),
+            positive_inputs_dir=Path(positive_inputs_dir).resolve(),
+            run_dir=(Path(output_dir) / f"run_{run}").resolve(),
+            localize_options=localize_options,
+            optimize_options=optimize_options,
             batch_size=batch_size,
             seed=random_state + run,
             device=device,
+            reference=reference,
         )
-        tested = (
-            {} if reference is None else held_out_rates(reference, run_dir / "repair", batch_size)
-        )
-        runs.append(
-            RunRates(run, summary["seed"], summary["repair_rate"], summary["break_rate"], **tested)
-        )
+        for run in range(num_runs)
+    ]
+    runs: list[RunRates | None] = [None] * num_runs
+    with unit_executor(executor, num_runs, workers=workers, ray_address=ray_address) as pool:
+        for outcome in pool.map_unordered(evaluate_run, specs):
+            if outcome.error is not None:
+                raise RepairError(f"run {outcome.index} failed: {outcome.error}")
+            runs[outcome.index] = outcome.value
+    runs = [run for run in runs if run is not None]
     report = {
         "method": method.name,
         "model_dir": str(model_dir),

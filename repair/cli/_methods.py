@@ -63,6 +63,30 @@ class Device(StrEnum):
     gpu = "gpu"
 
 
+class ExecutorName(StrEnum):
+    serial = "serial"
+    local = "local"
+    ray = "ray"
+
+
+ExecutorOption = Annotated[
+    ExecutorName,
+    typer.Option(help="Where runs go: this process (serial), a process pool (local), Ray."),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1, help="Runs at once (pool size, Ray CPUs) [the core count].", show_default=False
+    ),
+]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        help="Join this Ray cluster (e.g. ray://host:10001) [start a local one].",
+        show_default=False,
+    ),
+]
+
 DeviceOption = Annotated[
     Device,
     typer.Option(help="Where the search runs: a GPU when TensorFlow sees one (auto), or forced."),

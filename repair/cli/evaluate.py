@@ -12,9 +12,13 @@ from repair.cli._app import command_with_help
 from repair.cli._methods import (
     METHOD_CONTEXT,
     DeviceOption,
+    ExecutorName,
+    ExecutorOption,
     MethodName,
     PositiveInputsDir,
+    RayAddress,
     TargetDataDir,
+    WorkersOption,
 )
 from repair.cli._options import BatchSize, JsonOutput, ModelDir, RandomState
 
@@ -54,9 +58,14 @@ def evaluate_command(
     batch_size: BatchSize = 32,
     random_state: RandomState = 0,
     device: DeviceOption = "auto",  # type: ignore[assignment]
+    executor: ExecutorOption = ExecutorName.local,
+    workers: WorkersOption = None,
+    ray_address: RayAddress = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Run localize + optimize --num_runs times and report repair and break rates.
+
+    Runs go in parallel (--executor, --workers), as a one-axis `repair sweep` over seeds.
 
     Options not listed here belong to the method (see the end of this help).
     """
@@ -84,6 +93,9 @@ def evaluate_command(
         random_state=random_state,
         device=getattr(device, "value", device),
         test_data=test_data,
+        executor=executor.value,
+        workers=workers,
+        ray_address=ray_address,
         holdout=holdout,
     )
     if json_output:

@@ -18,6 +18,7 @@ from repair.cli import (
     localize,
     optimize,
     prepare,
+    sweep,
     target,
     test,
     train,
@@ -67,6 +68,7 @@ app.command("corrupt")(corrupt.corrupt_command)
 app.command("localize", **localize.COMMAND_SETTINGS)(localize.localize_command)
 app.command("optimize", **optimize.COMMAND_SETTINGS)(optimize.optimize_command)
 app.command("evaluate", **evaluate.COMMAND_SETTINGS)(evaluate.evaluate_command)
+app.command("sweep", **sweep.COMMAND_SETTINGS)(sweep.sweep_command)
 app.command("variability")(variability.variability_command)
 app.command("attack")(attack.attack_command)
 app.command("audit")(audit.audit_command)

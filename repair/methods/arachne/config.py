@@ -114,7 +114,7 @@ class LocalizeConfig:
     target_layer: int | None = field(
         default=None,
         metadata={
-            "help": "Index in model.layers of the Dense layer to repair "
+            "help": "Index in model.layers of the Dense or Conv2D layer to repair "
             "(default: the last Dense layer with one unit per class; negative counts from the end)."
         },
     )

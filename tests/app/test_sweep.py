@@ -1,0 +1,178 @@
+"""`repair sweep`: the same units under every executor, resume after a kill, failing units,
+and a chained sweep equal to the tutorial loop's steps run by hand."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import run_ok, run_repair
+
+FAST = ["--num_particles=8", "--num_iterations=4", "--num_input_pos_sampled=50"]
+TIMES_AND_PATHS = {"wall_time_s", "kept_model", "start_model", "resumed", "folder"}
+
+
+@pytest.fixture(scope="module")
+def chunks(digits_data_dir: Path, digits_model_dir: Path, tmp_path_factory) -> tuple[Path, int]:
+    """Three chunks of 60 repair inputs, and a label misclassified in chunk 0 and in as many
+    chunks as possible (so that units repair, and a chain repairs more than once)."""
+    from repair.app.commands import target
+    from repair.app.utils import split_dataset
+
+    folder = tmp_path_factory.mktemp("sweep-chunks")
+    split_dataset(source=digits_data_dir / "repair.h5", output_dir=folder / "chunks",
+                  chunk_size=60, num_chunks=3)  # fmt: skip
+    negatives = [
+        target(model=digits_model_dir, source=folder / "chunks" / str(c) / "repair.h5",
+               data_dir=folder / f"target{c}")
+        for c in range(3)
+    ]  # fmt: skip
+    candidates = [row.label for row in negatives[0].labels if row.negative > 0]
+    label = max(candidates, key=lambda k: sum(t.negatives_of(k) > 0 for t in negatives))
+    return folder / "chunks", label
+
+
+def sweep_args(model: Path, data: Path, chunks: tuple[Path, int], out: Path, *extra) -> list:
+    return ["sweep", "--model_dir", model, "--data_dir", data, "--chunks_dir", chunks[0],
+            "--labels", str(chunks[1]), "--output_dir", out, *FAST, "--json", *extra]  # fmt: skip
+
+
+def comparable(folder: Path) -> dict:
+    """unit.json and summary.json of a unit without times and paths."""
+    unit = {k: v for k, v in json.loads((folder / "unit.json").read_text()).items()
+            if k not in TIMES_AND_PATHS}  # fmt: skip
+    unit["spec"] = {k: v for k, v in unit["spec"].items() if k not in ("model", "chunk_file",
+                    "test_data")}  # fmt: skip
+    if (folder / "summary.json").is_file():
+        summary = json.loads((folder / "summary.json").read_text())
+        unit["summary"] = {k: v for k, v in summary.items() if not k.endswith(("_dir", "_s"))
+                           and k != "repaired_model"}  # fmt: skip
+    return unit
+
+
+def test_serial_local_and_ray_give_the_same_units(
+    digits_data_dir: Path, digits_model_dir: Path, chunks, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # Ray must leave the real home alone
+    units = {}
+    for executor in ("serial", "local", "ray"):
+        out = tmp_path / executor
+        extra = ["--chunks=0", "--seeds=0-1", "--executor", executor, "--workers=2"]
+        args = sweep_args(digits_model_dir, digits_data_dir, chunks, out, *extra)
+        report = json.loads(run_ok(args).stdout)
+        assert (report["units"], report["ran"], report["errors"]) == (2, 2, 0)
+        folders = sorted(p.parent for p in out.rglob("unit.json"))
+        assert [f.relative_to(out).as_posix() for f in folders] == [
+            f"label_{chunks[1]}/chunk_0/seed_0",
+            f"label_{chunks[1]}/chunk_0/seed_1",
+        ]
+        units[executor] = [comparable(folder) for folder in folders]
+    assert units["serial"][0]["status"] == "ok" and units["serial"][0]["summary"]["negatives"] > 0
+    for executor in ("local", "ray"):
+        for ours, theirs in zip(units["serial"], units[executor], strict=True):
+            differ = {k: (ours.get(k), theirs.get(k)) for k in ours | theirs
+                      if ours.get(k) != theirs.get(k)}  # fmt: skip
+            assert not differ, f"serial vs {executor}: {differ}"
+    import ray
+
+    assert not ray.is_initialized()
+
+
+def test_resume_after_a_kill_runs_only_the_missing_units(
+    digits_data_dir: Path, digits_model_dir: Path, chunks, tmp_path: Path
+) -> None:
+    out = tmp_path / "sweep"
+    extra = ["--chunks=0-1", "--seeds=0-1", "--executor=serial"]
+    args = [str(a) for a in sweep_args(digits_model_dir, digits_data_dir, chunks, out, *extra)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "repair", *args], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 240
+        while not list(out.rglob("unit.json")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    done = list(out.rglob("unit.json"))
+    assert 1 <= len(done) < 4, "the kill came too late to leave missing units"
+    report = json.loads(run_ok(args).stdout)
+    assert (report["units"], report["resumed"], report["ran"]) == (4, len(done), 4 - len(done))
+    again = json.loads(run_ok(args).stdout)
+    assert (again["resumed"], again["ran"]) == (4, 0)
+    # A different method option is a different spec: every unit runs again.
+    changed = [a for a in args if a != "--num_iterations=4"] + ["--num_iterations=3"]
+    assert json.loads(run_ok(changed).stdout)["ran"] == 4
+
+
+def test_a_failing_unit_leaves_the_others_complete_and_exits_1(
+    digits_data_dir: Path, digits_model_dir: Path, chunks, tmp_path: Path
+) -> None:
+    broken = tmp_path / "chunks"
+    shutil.copytree(chunks[0], broken)
+    (broken / "1" / "repair.h5").write_bytes(b"not an HDF5 file")
+    out = tmp_path / "sweep"
+    args = sweep_args(digits_model_dir, digits_data_dir, (broken, chunks[1]), out,
+                      "--chunks=0-1", "--seeds=0", "--executor=serial")  # fmt: skip
+    result = run_repair(args)
+    assert result.exit_code == 1
+    last_line = result.stderr.strip().splitlines()[-1].split("\r")[-1]  # after the bar
+    assert last_line.startswith("error: 1 of 2 units failed")
+    report = json.loads(result.stdout)
+    assert (report["units"], report["errors"]) == (2, 1)
+    rows = (out / "sweep.csv").read_text().splitlines()
+    assert rows[0].startswith("unit,variant,label,chunk,seed,status,negatives,patched,repair_rate")
+    statuses = {row.split(",")[0]: row.split(",")[5] for row in rows[1:]}
+    assert statuses[f"label_{chunks[1]}/chunk_0/seed_0"] in ("ok", "skipped")
+    assert statuses[f"label_{chunks[1]}/chunk_1/seed_0"] == "error"
+    assert "repair.h5" in rows[2]
+    summary = json.loads((out / "sweep.json").read_text())
+    assert [g["error"] for g in summary["groups"]] == [0, 1]
+    assert (out / "sweep.png").stat().st_size > 0
+
+
+def test_chained_sweep_equals_the_loop_steps_run_by_hand(
+    digits_data_dir: Path, digits_model_dir: Path, chunks, tmp_path: Path
+) -> None:
+    from repair.core.model import load_model
+
+    chunks_dir, label = chunks
+    out = tmp_path / "sweep"
+    args = sweep_args(digits_model_dir, digits_data_dir, chunks, out, "--chunks=0-2",
+                      "--seeds=5", "--chain=chunk", "--executor=serial")  # fmt: skip
+    report = json.loads(run_ok(args).stdout)
+    assert (report["units"], report["ran"], report["errors"]) == (3, 3, 0)
+
+    model = digits_model_dir  # the bash loop's steps, by hand
+    for chunk in range(3):
+        work = tmp_path / "by_hand" / str(chunk)
+        (work / "data").mkdir(parents=True)
+        shutil.copy(chunks_dir / str(chunk) / "repair.h5", work / "data" / "repair.h5")
+        run_ok(["target", "--model_dir", model, "--data_dir", work / "data"])
+        negatives = work / "data" / "negative" / str(label)
+        unit = out / f"label_{label}" / f"chunk_{chunk}" / "seed_5"
+        record = json.loads((unit / "unit.json").read_text())
+        if not (negatives / "repair.h5").is_file():
+            assert record["status"] == "skipped"
+            continue
+        common = ["--model_dir", model, "--target_data_dir", negatives, "--output_dir", work]
+        run_ok(["localize", *common])
+        run_ok(["optimize", *common, "--positive_inputs_dir", work / "data" / "positive",
+                "--random_state=5", *FAST])  # fmt: skip
+        model = work / "repair" / "model.keras"
+        assert record["status"] == "ok"
+        assert (unit / "weights.csv").read_text() == (work / "weights.csv").read_text()
+        ours = load_model(unit / "repair").get_weights()
+        theirs = load_model(model).get_weights()
+        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))
+    assert any((tmp_path / "by_hand" / str(c) / "repair").is_dir() for c in range(3))
