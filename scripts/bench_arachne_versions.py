@@ -17,6 +17,8 @@ before and after; plus repair rate (negatives searched on), break rate (all posi
 held-out half's fix rate for the journal protocol, and the wall time of localize + optimize.
 
 Usage: python scripts/bench_arachne_versions.py [--seeds 5] [--iterations 100] [--workdir DIR]
+[--every N] (the tables so far after every N seeds: a long run that must stop early still
+reports the seeds it finished, the same seeds in every protocol).
 """
 
 from __future__ import annotations
@@ -128,6 +130,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument(
+        "--every", type=int, default=0, help="also print the tables after every N seeds"
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-versions-"))
     data, model_dir = prepare(workdir, RATIOS, args.epochs, batch_size=32)
@@ -142,16 +147,6 @@ def main() -> None:
     present = [k for k in range(10) if (data / "negative" / str(k) / "repair.h5").is_file()]
     weakest = min(present, key=lambda k: per_label[k])
     print(f"weakest label: {weakest} (test accuracy {100 * per_label[weakest]:.2f}%)")
-    results: dict[str, list[dict]] = {name: [] for name in configs}
-    for seed in range(args.seeds):
-        for name in configs:
-            out = workdir / "weakest" / name.replace(" ", "") / str(seed)
-            target = data / "negative" / str(weakest)
-            results[name].append(
-                one_run(name, configs, model_dir, target, data, out, seed, test, weakest, None)
-            )
-    print_table(f"weakest label ({weakest}): all its negatives", results)
-
     negatives = read_split(data / "negative" / "repair.h5")
     pairs = Counter(
         zip(
@@ -162,9 +157,21 @@ def main() -> None:
     )
     (true, predicted), count = pairs.most_common(1)[0]
     pair = read_split(data / "negative" / str(true) / str(predicted) / "repair.h5")
-    print(f"\nmost frequent misclassification: {true} -> {predicted} ({count} inputs)")
-    results = {name: [] for name in configs}
-    for seed in range(args.seeds):
+    print(f"most frequent misclassification: {true} -> {predicted} ({count} inputs)")
+    titles = {
+        "weakest": f"weakest label ({weakest}): all its negatives",
+        "journal": f"journal protocol: half of {true} -> {predicted} repaired",
+        "all": "all negatives (NeuRecover: the degraded ones among them)",
+    }
+    results = {protocol: {name: [] for name in configs} for protocol in titles}
+    started = time.perf_counter()
+    for seed in range(args.seeds):  # seeds outermost: every table grows one seed at a time
+        for name in configs:
+            out = workdir / "weakest" / name.replace(" ", "") / str(seed)
+            target = data / "negative" / str(weakest)
+            results["weakest"][name].append(
+                one_run(name, configs, model_dir, target, data, out, seed, test, weakest, None)
+            )
         order = np.random.default_rng(seed).permutation(len(pair))
         half, rest = order[: len(order) // 2], order[len(order) // 2 :]
         target = workdir / "journal" / f"half{seed}"
@@ -172,20 +179,23 @@ def main() -> None:
         held_out = (pair.images[rest], pair.labels[rest])
         for name in configs:
             out = workdir / "journal" / name.replace(" ", "") / str(seed)
-            results[name].append(
+            results["journal"][name].append(
                 one_run(name, configs, model_dir, target, data, out, seed, test, true, held_out)
             )
-    print_table(f"journal protocol: half of {true} -> {predicted} repaired", results)
-
-    results = {name: [] for name in configs}
-    for seed in range(args.seeds):
         for name in configs:
             out = workdir / "all" / name.replace(" ", "") / str(seed)
             target = data / "negative"
-            results[name].append(
+            results["all"][name].append(
                 one_run(name, configs, model_dir, target, data, out, seed, test, -1, None)
             )
-    print_table("all negatives (NeuRecover: the degraded ones among them)", results)
+        done = seed + 1
+        if args.every and done < args.seeds and done % args.every == 0:
+            print(f"\n# after {done} seeds ({time.perf_counter() - started:.0f} s)", flush=True)
+            for protocol, title in titles.items():
+                print_table(title, results[protocol])
+    print(f"\n# {args.seeds} seeds ({time.perf_counter() - started:.0f} s)")
+    for protocol, title in titles.items():
+        print_table(title, results[protocol])
 
 
 if __name__ == "__main__":

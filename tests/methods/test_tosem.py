@@ -219,30 +219,44 @@ def test_bidirectional_without_positives_is_a_clear_error(
 
 
 def test_protect_never_returns_a_model_breaking_a_requirement_on_validation_data(
-    digits_model_dir: Path, work_dir: Path
+    digits_model_dir: Path, digits_data_dir: Path, work_dir: Path
 ) -> None:
-    """Validation data: the positives, which the original gets all right. 'overall>=+0' then
-    means no positive may break: the search (which sees the negatives too) can keep a patch
-    that fixes more than it breaks, and only the validation check refuses it."""
+    """Validation data: val.h5, which the search never sees. The same short DE search without
+    --protect returns a model that lowers overall accuracy there (the setting can show a
+    violation: measured with the real models); with --protect the returned model never does,
+    or it is the original weights and protect_failures names the requirement."""
     from repair.core.requirements import parse_requirements
     from repair.methods.arachne.protect import validation_failures
 
     requirement = "overall>=+0"
+    requirements = parse_requirements(requirement)
     original = load_model(digits_model_dir)
-    validation = work_dir / "positive" / "repair.h5"
+    validation = digits_data_dir / "val.h5"
     localized = tosem_localize(digits_model_dir, work_dir, work_dir / "localized")
+    unprotected_violations = 0
     for seed in (1, 2):
+        common = [f"--random_state={seed}", "--num_iterations=6"]
+        plain = work_dir / f"plain{seed}"
+        summary = tosem_optimize(digits_model_dir, work_dir, localized, plain, *common)
+        assert not summary["details"]["kept_original"]  # a patch was returned: now measure it
+        broken = validation_failures(
+            requirements, original, load_model(plain / "repair"), validation, 64
+        )
+        unprotected_violations += bool(broken)
+
         out = work_dir / f"protect{seed}"
         summary = tosem_optimize(
-            digits_model_dir, work_dir, localized, out, f"--random_state={seed}",
-            f"--protect={requirement}", f"--validation_data={validation}", "--num_iterations=6",
+            digits_model_dir, work_dir, localized, out, *common,
+            f"--protect={requirement}", f"--validation_data={validation}",
         )  # fmt: skip
         repaired = load_model(out / "repair")
-        assert not validation_failures(
-            parse_requirements(requirement), original, repaired, validation, 64
-        )
+        assert not validation_failures(requirements, original, repaired, validation, 64)
         if summary["details"]["protect_failures"]:
-            assert summary["details"]["kept_original"]
+            assert summary["details"]["protect_failures"] == [requirement]
+            assert summary["details"]["kept_original"] and summary["patched"] == 0
+            for kept, before in zip(repaired.get_weights(), original.get_weights(), strict=True):
+                np.testing.assert_array_equal(kept, before)
+    assert unprotected_violations >= 1  # else this test could not fail
 
 
 def test_protect_keeps_the_original_and_names_the_requirement(
