@@ -170,3 +170,16 @@ def test_a_stratum_is_repaired_on_one_half_and_audited_on_the_other(
     assert actual == [pytest.approx(after, abs=1e-3), pytest.approx(change, abs=1e-3)]
     failed = run_repair([*compare, "--require", f"{label}@{stratum}>={after + 0.01:.2f}"])
     assert failed.exit_code == 1 and f"{label}@{stratum} accuracy" in failed.stderr
+
+    # An audit of the whole stratum beside its held-out half: the stratum name alone is
+    # ambiguous (a usage error naming both files); the held-out file's name picks it.
+    both = tmp_path / "audit-both"
+    run_ok(["audit", "--model_dirs", digits_model_dir, "--data_dir", data, "--target_data"]
+           + [f"test.h5,{file},{held_file}", "--output_dir", both])  # fmt: skip
+    compare = ["utils", "compare", "--before", both, "--after", audits["after"], "--json"]
+    ambiguous = run_repair([*compare, "--require", f"{label}@{stratum}>=0"])
+    assert ambiguous.exit_code == 2 and "matches several files" in ambiguous.stderr
+    assert file in ambiguous.stderr and held_file in ambiguous.stderr
+    named = f"{label}@{held_file.removesuffix('.h5')}>={change - 0.01:+.2f}"
+    [check] = json.loads(run_ok([*compare, "--require", named]).stdout)["requirements"]
+    assert check["actual"] == pytest.approx(change, abs=1e-3)
