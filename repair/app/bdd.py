@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from repair.datasets.bdd.subset import SubsetResult
+if TYPE_CHECKING:
+    from repair.datasets.bdd.subset import SubsetResult
 
 
 @dataclass(frozen=True)
