@@ -118,6 +118,8 @@ def evaluate_run(spec: RunSpec) -> RunRates:
         output_dir=spec.run_dir,
         options=spec.localize_options,
         batch_size=spec.batch_size,
+        positive_inputs_dir=spec.positive_inputs_dir,
+        seed=spec.seed,
     )
     summary = optimize(
         method=spec.method,

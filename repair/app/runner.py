@@ -66,7 +66,9 @@ def repair_task(
             )
         output = Path(output_dir or target_data_dir)
         output.mkdir(parents=True, exist_ok=True)
-        yield RepairTask(model, negatives, output, positives, batch_size, seed, device)
+        yield RepairTask(
+            model, negatives, output, positives, batch_size, seed, device, Path(model_dir)
+        )
 
 
 def make_options(method_class: type, options: Any, step: str) -> Any:
@@ -82,16 +84,22 @@ def localize(
     output_dir: Path | None = None,
     options: Any = None,
     batch_size: int = 32,
+    positive_inputs_dir: Path | None = None,
+    seed: int = 0,
 ) -> LocalizeResult:
     """Localize with ``method``; its files go to ``output_dir`` (default: target_data_dir).
 
-    A Pareto front the method returns is drawn here as ``pareto_front.png``.
+    ``positive_inputs_dir``: positives for a method that localizes against them too (Arachne's
+    bidirectional localizer); ``seed``: for a method that samples them. A Pareto front the
+    method returns is drawn here as ``pareto_front.png``.
     """
     with repair_task(
         model_dir=model_dir,
         target_data_dir=target_data_dir,
         output_dir=output_dir,
+        positive_inputs_dir=positive_inputs_dir,
         batch_size=batch_size,
+        seed=seed,
     ) as task:
         result = method().localize(task, make_options(method, options, "localize"))
         if result.pareto is None:

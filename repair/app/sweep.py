@@ -198,6 +198,8 @@ def _repair(spec: UnitSpec, folder: Path, model_path: Path) -> dict[str, Any]:
         output_dir=folder,
         options=spec.options.localize,
         batch_size=spec.batch_size,
+        positive_inputs_dir=data / run_files.POSITIVE_DIRNAME,  # for a bidirectional localizer
+        seed=spec.seed,
     )
     summary = optimize(
         method=spec.method,

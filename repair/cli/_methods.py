@@ -32,6 +32,13 @@ TargetDataDir = Annotated[
 PositiveInputsDir = Annotated[
     Path, _input_folder("Folder with the positive inputs' repair.h5 (e.g. outputs/positive).")
 ]
+OptionalPositiveInputsDir = Annotated[
+    Path | None,
+    _input_folder(
+        "Folder with the positive inputs' repair.h5, for a method that localizes against them "
+        "too (Arachne's --localizer bidirectional)."
+    ),
+]
 MethodOutputDir = Annotated[
     Path | None,
     typer.Option(help="Folder for the method's files (default: the target data folder)."),
@@ -100,14 +107,18 @@ def methods_help(steps: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _owner_of(arg: str, classes: Sequence[type]) -> int | None:
+def _owners_of(arg: str, classes: Sequence[type]) -> list[int]:
+    """Every config class declaring ``arg`` (an option both steps read, such as Arachne's
+    ``--version``, goes to both)."""
     key = canonical_option(arg.partition("=")[0])
+    owners = []
     for position, config in enumerate(classes):
         for field in dataclasses.fields(config):
             names = (option_name(field.name), option_name("no_" + field.name))
             if key in {canonical_option(name) for name in names}:
-                return position
-    return None
+                owners.append(position)
+                break
+    return owners
 
 
 def split_method_args(args: Sequence[str], classes: Sequence[type]) -> list[list[str]]:
@@ -116,18 +127,20 @@ def split_method_args(args: Sequence[str], classes: Sequence[type]) -> list[list
     position = 0
     while position < len(args):
         arg = args[position]
-        owner = _owner_of(arg, classes) if arg.startswith("--") else None
-        if owner is None:
+        owners = _owners_of(arg, classes) if arg.startswith("--") else []
+        if not owners:
             valid = ", ".join(
                 option_name(f.name) for config in classes for f in dataclasses.fields(config)
             )
             raise UsageError(f"no such option: {arg}. Options of the method: {valid or 'none'}")
-        parts[owner].append(arg)
         position += 1
+        taken = [arg]
         takes_value = "=" not in arg and position < len(args)
         if takes_value and not args[position].startswith("--"):
-            parts[owner].append(args[position])
+            taken.append(args[position])
             position += 1
+        for owner in owners:
+            parts[owner].extend(taken)
     return parts
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 
 from repair.cli._app import command_with_help
-from repair.cli._methods import METHOD_CONTEXT, MethodName, MethodOutputDir, TargetDataDir
+from repair.cli._methods import (
+    METHOD_CONTEXT,
+    MethodName,
+    MethodOutputDir,
+    OptionalPositiveInputsDir,
+    TargetDataDir,
+)
 from repair.cli._options import BatchSize, ModelDir
 
 
@@ -22,6 +28,7 @@ def localize_command(
     method: MethodName = "Arachne",
     output_dir: MethodOutputDir = None,
     batch_size: BatchSize = 32,
+    positive_inputs_dir: OptionalPositiveInputsDir = None,
 ) -> None:
     """Localize the faults behind the negative inputs; Arachne writes weights.csv.
 
@@ -39,6 +46,7 @@ def localize_command(
         output_dir=output_dir,
         options=options,
         batch_size=batch_size,
+        positive_inputs_dir=positive_inputs_dir,
     )
     print(result.message)
     for path in result.files:

@@ -37,6 +37,8 @@ class RepairTask:
     batch_size: images per forward pass of the model.
     seed: the run's seed; a method makes its ``np.random.Generator`` from it.
     device: ``auto``, ``cpu`` or ``gpu``, where the method runs its tensor work.
+    model_dir: where the model was loaded from, when it was (NeuRecover reads the training
+    checkpoints beside it); None for a model built in memory.
     """
 
     model: keras.Model
@@ -46,6 +48,7 @@ class RepairTask:
     batch_size: int = 32
     seed: int = 0
     device: str = "auto"
+    model_dir: Path | None = None
 
 
 @dataclass(frozen=True)

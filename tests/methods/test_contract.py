@@ -17,6 +17,7 @@ from repair.methods.base import RepairMethod, RepairTask
 # Small settings for the methods that know them; any other method runs with its defaults.
 SMALL = {
     "arachne": {"num_particles": 6, "num_iterations": 3, "num_input_pos_sampled": 40},
+    "neurecover": {"num_particles": 6, "num_iterations": 3},
 }
 
 
@@ -27,12 +28,14 @@ def small_options(method: type[RepairMethod]):
     return config(**{k: v for k, v in known.items() if k in fields})
 
 
-def repair_once(method, model, data: Path, out: Path, seed: int):
+def repair_once(method, model, data: Path, out: Path, seed: int, model_dir: Path | None = None):
     with (
         SplitReader(data / "negative" / "repair.h5") as negatives,
         SplitReader(data / "positive" / "repair.h5") as positives,
     ):
-        task = RepairTask(model, negatives, out, positives, batch_size=16, seed=seed)
+        task = RepairTask(
+            model, negatives, out, positives, batch_size=16, seed=seed, model_dir=model_dir
+        )
         instance = method()
         instance.localize(task, method.localize_options())
         return instance.optimize(task, small_options(method))
@@ -45,12 +48,12 @@ def check_method_contract(name: str, model_dir: Path, work_dir: Path) -> None:
     model = load_model(model_dir)
     before = [w.copy() for w in model.get_weights()]
 
-    first = repair_once(method, model, work_dir, work_dir / "a", seed=21)
+    first = repair_once(method, model, work_dir, work_dir / "a", 21, model_dir)
     for kept, now in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(kept, now)  # the input model is untouched
     assert first.model is not model
 
-    again = repair_once(method, model, work_dir, work_dir / "b", seed=21)
+    again = repair_once(method, model, work_dir, work_dir / "b", 21, model_dir)
     for a, b in zip(first.model.get_weights(), again.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)  # same seed, same repair
 

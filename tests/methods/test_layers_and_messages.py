@@ -13,13 +13,13 @@ from tests.conftest import run_ok, run_repair
 from tests.methods.conftest import FAST
 
 # The shared `base` CNN: conv, pool, conv, pool, flatten, dense (64), dense (10 classes).
-TARGETS = "5 (dense), 6 (dense_1)"
+TARGETS = "0 (conv2d), 2 (conv2d_1), 5 (dense), 6 (dense_1)"
 
 
 @pytest.mark.parametrize(
     ("layer", "fragment"),
     [
-        ("0", "--target-layer 0: layer 0 (conv2d) is a Conv2D"),
+        ("1", "--target-layer 1: layer 1 (max_pooling2d) is a MaxPooling2D"),
         ("4", "--target-layer 4: layer 4 (flatten) is a Flatten"),
         ("99", "--target-layer must lie in [-7, 6]; got 99"),
         ("-8", "--target-layer must lie in [-7, 6]; got -8"),
@@ -60,7 +60,7 @@ def test_inspect_lists_the_layers_and_marks_the_targets(digits_model_dir: Path) 
     assert layers[0]["type"] == "Conv2D" and layers[0]["output_shape"] == [None, 8, 8, 16]
     assert layers[-1]["output_shape"] == [None, 10]
     marked = [layer["index"] for layer in layers if layer["arachne_target"]]
-    assert marked == targetable_layers(model) == [5, 6]
+    assert marked == targetable_layers(model) == [0, 2, 5, 6]
     assert report["arachne_default_target"] == 6
 
     table = run_ok(["inspect", "--model-dir", digits_model_dir]).stdout.splitlines()

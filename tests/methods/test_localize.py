@@ -109,8 +109,11 @@ def test_localize_target_layer_option(digits_model_dir: Path, work_dir: Path) ->
     run_ok([*args, "--target_layer=-2"])
     model = load_model(digits_model_dir)
     assert {int(row[0]) for row in read_weights(out / "weights.csv")} == {len(model.layers) - 2}
-    not_dense = run_repair([*args, "--target_layer", "0"])
-    assert not_dense.exit_code == 2  # a usage error, listing the layers Arachne can target
-    assert "Dense" in not_dense.stderr and "Traceback" not in not_dense.stderr
+    run_ok([*args, "--target_layer", "0"])  # a Conv2D layer: rows index (kh, kw, cin)
+    assert {int(row[0]) for row in read_weights(out / "weights.csv")} == {0}
+    assert max(int(row[1]) for row in read_weights(out / "weights.csv")) < 3 * 3 * 3
+    pooling = run_repair([*args, "--target_layer", "1"])
+    assert pooling.exit_code == 2  # a usage error, listing the layers Arachne can target
+    assert "Dense and Conv2D" in pooling.stderr and "Traceback" not in pooling.stderr
     out_of_range = run_repair([*args, "--target_layer=99"])
     assert out_of_range.exit_code == 2 and "--target_layer" in out_of_range.stderr

@@ -1,10 +1,12 @@
-"""Split a model at a Dense layer and cache what the search needs of that layer's input.
+"""Split a model at a Dense or Conv2D layer and cache what the search needs of its input.
 
-Arachne only changes kernel weights of Dense layers, so everything before the earliest changed
-layer computes the same thing for every candidate patch. We run that part of the model once per
-input (in batches) and keep, for the earliest changed layer, its pre-activation ``x @ W + b``
-and the input columns ``x[:, rows]`` that the changed weights read: a patch then changes the
-pre-activation by ``x[:, rows] @ delta`` (see :mod:`repair.methods.arachne.fitness`).
+Arachne only changes kernel weights, so everything before the earliest changed layer computes
+the same thing for every candidate patch. We run that part of the model once per input (in
+batches) and keep, for the earliest changed layer, its pre-activation ``x @ W + b`` and the
+entries ``x[:, rows]`` that the changed weights read: a patch then changes the pre-activation by
+``x[:, rows] @ delta`` (see :mod:`repair.methods.arachne.fitness`). A Conv2D layer is the same
+product at every output position, over its input patches (:func:`layer_patches`): the cache
+keeps the patch entries the changed weights read, at every position.
 """
 
 from __future__ import annotations
@@ -22,19 +24,28 @@ from repair.errors import ConfigError, ModelError
 def target_problem(model: keras.Model, index: int) -> str | None:
     """Why Arachne cannot repair layer ``index`` of ``model``; None when it can.
 
-    The one place that says which layers Arachne targets: ``--target_layer``, the weights.csv
-    check and ``repair inspect`` all ask it.
+    The one place that says which layers Arachne targets (a Dense layer fed by flat vectors, or
+    a 2-D convolution with channels last and one group, followed by a chain of layers to the
+    output): ``--target_layer``, ``--layers``, the weights.csv check and ``repair inspect`` all
+    ask it.
     """
     layer = model.layers[index]
-    if not isinstance(layer, keras.layers.Dense):
+    if isinstance(layer, keras.layers.Dense):
+        if len(layer.kernel.shape) != 2 or len(layer.input.shape) != 2:
+            return (
+                f"layer {index} ({layer.name}) takes inputs of shape {layer.input.shape}; "
+                "Arachne needs a Dense layer fed by flat vectors (batch, features)"
+            )
+    elif isinstance(layer, keras.layers.Conv2D) and type(layer).__name__ == "Conv2D":
+        if layer.data_format != "channels_last" or layer.groups != 1:
+            return (
+                f"layer {index} ({layer.name}) is a Conv2D with {layer.data_format} or groups; "
+                "Arachne repairs Conv2D layers with channels last and one group only"
+            )
+    else:
         return (
             f"layer {index} ({layer.name}) is a {type(layer).__name__}; Arachne repairs the "
-            "kernel weights of Dense layers only"
-        )
-    if len(layer.kernel.shape) != 2 or len(layer.input.shape) != 2:
-        return (
-            f"layer {index} ({layer.name}) takes inputs of shape {layer.input.shape}; "
-            "Arachne needs a Dense layer fed by flat vectors (batch, features)"
+            "kernel weights of Dense and Conv2D layers only"
         )
     return chain_problem(model, index)
 
@@ -49,7 +60,7 @@ def _valid_targets(model: keras.Model) -> str:
     return ", ".join(names) if names else "none"
 
 
-def check_target_layer(model: keras.Model, index: int) -> int:
+def check_target_layer(model: keras.Model, index: int, option: str = "--target_layer") -> int:
     """``--target_layer`` resolved into ``model.layers`` (negative counts from the end).
 
     A layer that does not exist or that Arachne cannot repair is a bad option value
@@ -58,19 +69,54 @@ def check_target_layer(model: keras.Model, index: int) -> int:
     count = len(model.layers)
     hint = f"; layers Arachne can target: {_valid_targets(model)} (see `repair inspect`)"
     if not -count <= index < count:
-        raise ConfigError(f"--target_layer must lie in [{-count}, {count - 1}]; got {index}{hint}")
+        raise ConfigError(f"{option} must lie in [{-count}, {count - 1}]; got {index}{hint}")
     problem = target_problem(model, index % count)
     if problem is not None:
-        raise ConfigError(f"--target_layer {index}: {problem}{hint}")
+        raise ConfigError(f"{option} {index}: {problem}{hint}")
     return index % count
 
 
-def check_dense(model: keras.Model, index: int) -> keras.layers.Dense:
+def check_targetable(model: keras.Model, index: int) -> keras.layers.Layer:
     """The layer at ``index`` if Arachne can repair it; ModelError otherwise."""
     problem = target_problem(model, index)
     if problem is not None:
         raise ModelError(problem)
     return model.layers[index]
+
+
+def is_conv(layer: keras.layers.Layer) -> bool:
+    return isinstance(layer, keras.layers.Conv2D)
+
+
+def kernel_matrix(layer: keras.layers.Layer) -> np.ndarray:
+    """The kernel as a (rows, units) matrix: a Conv2D kernel (kh, kw, cin, cout) becomes
+    (kh * kw * cin, cout), rows in the order of :func:`layer_patches`' last axis."""
+    kernel = layer.kernel.numpy()
+    return kernel.reshape(-1, kernel.shape[-1])
+
+
+def layer_patches(layer: keras.layers.Layer, inputs: tf.Tensor) -> tf.Tensor:
+    """What each output neuron of ``layer`` reads: the inputs (n, features) of a Dense layer,
+    the input patches (n, H', W', kh * kw * cin) of a Conv2D layer, so that the layer's
+    pre-activation is ``patches @ kernel_matrix + bias`` in both cases."""
+    if not is_conv(layer):
+        return inputs
+    kh, kw = layer.kernel_size
+    return tf.image.extract_patches(
+        inputs,
+        sizes=[1, kh, kw, 1],
+        strides=[1, *layer.strides, 1],
+        rates=[1, *layer.dilation_rate, 1],
+        padding=layer.padding.upper(),
+    )
+
+
+def pre_activation(layer: keras.layers.Layer, inputs: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
+    """``layer``'s output before its activation, with ``kernel`` in place of its own."""
+    bias = layer.bias if layer.use_bias else 0.0
+    if is_conv(layer):
+        return layer.convolution_op(inputs, kernel) + bias
+    return tf.matmul(inputs, kernel) + bias
 
 
 def default_target_layer(model: keras.Model) -> int:
@@ -116,7 +162,7 @@ def check_chain(model: keras.Model, first: int) -> None:
 
 
 def input_extractor(model: keras.Model, first: int) -> Callable[[np.ndarray], np.ndarray]:
-    """A function images (n, H, W, C) -> inputs of layer ``first`` (n, features)."""
+    """A function images (n, H, W, C) -> inputs of layer ``first`` (n, ...)."""
     if len(model.inputs) != 1:
         raise ModelError(f"Arachne needs a model with one input; this one has {len(model.inputs)}")
     if first == 0:
@@ -130,8 +176,10 @@ def input_extractor(model: keras.Model, first: int) -> Callable[[np.ndarray], np
 class LayerCache:
     """The earliest changed layer, seen by every input, once.
 
-    pre: (N, units) its pre-activation ``x @ W + b``; selected: (N, M) the input columns
-    ``x[:, rows]`` read by the M changed weights of that layer; labels: (N,) true classes.
+    pre: its pre-activation, (N, units) for a Dense layer, (N, H', W', filters) for a Conv2D
+    layer; selected: the entries read by its M changed weights, (N, M) input columns
+    ``x[:, rows]`` of a Dense layer or (N, H', W', M) patch entries of a Conv2D layer;
+    labels: (N,) true classes.
     """
 
     pre: np.ndarray
@@ -148,13 +196,28 @@ def cache_layer(
     """Run the model up to layer ``first`` once per input and keep what the search needs."""
     layer = model.layers[first]
     extract = input_extractor(model, first)
-    kernel = np.asarray(layer.kernel.numpy(), dtype=np.float32)
-    bias = np.asarray(layer.bias.numpy(), dtype=np.float32) if layer.use_bias else 0.0
     pres, selected, labels = [], [], []
+    if is_conv(layer):
+        kernel = tf.constant(layer.kernel.numpy())
+        step = tf.function(
+            lambda x: (
+                pre_activation(layer, x, kernel),
+                tf.gather(layer_patches(layer, x), rows, axis=-1),
+            ),
+            reduce_retracing=True,
+        )
+    else:
+        kernel = np.asarray(layer.kernel.numpy(), dtype=np.float32)
+        bias = np.asarray(layer.bias.numpy(), dtype=np.float32) if layer.use_bias else 0.0
     for batch in batches:
         inputs = extract(batch.images)
-        pres.append(inputs @ kernel + bias)
-        selected.append(inputs[:, rows])
+        if is_conv(layer):
+            pre, picked = step(tf.constant(inputs))
+            pres.append(pre.numpy())
+            selected.append(picked.numpy())
+        else:
+            pres.append(inputs @ kernel + bias)
+            selected.append(inputs[:, rows])
         labels.append(batch.labels)
     if not labels:
         raise ModelError("no inputs to cache")

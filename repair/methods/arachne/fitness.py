@@ -6,11 +6,13 @@ with N_patched the negatives the patch fixes, N_intact the sampled positives it 
 L the model's mean categorical cross-entropy on each set.
 
 The reference writes each particle into the model and calls ``model.evaluate`` twice, per
-particle. Here a patch changes only some kernel entries ``W[i, j]`` of Dense layers, so the
-pre-activation of the earliest changed layer is ``pre + x[:, rows] @ delta`` with ``pre`` and
-``x[:, rows]`` cached once (:mod:`.activations`); the layers after it run on one
-(particles x inputs) tensor. When only the output layer is changed, this is the whole cost:
-cached logits plus a sparse correction.
+particle. Here a patch changes only some kernel entries ``W[i, j]`` of Dense or Conv2D layers
+(a Conv2D kernel read as the matrix (kh * kw * cin, filters)), so the pre-activation of the
+earliest changed layer is ``pre + x[:, rows] @ delta`` with ``pre`` and ``x[:, rows]`` (input
+columns, or input patch entries at every output position) cached once (:mod:`.activations`);
+the layers after it run on one (particles x inputs) tensor. When only the output layer is
+changed, this is the whole cost: cached logits plus a sparse correction. The per-input losses
+and verdicts also feed the other fitnesses (:class:`.scores.Objective`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,14 @@ import numpy as np
 
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError
-from repair.methods.arachne.activations import LayerCache
-from repair.methods.arachne.scores import Scores, fitness_formula
+from repair.methods.arachne.activations import (
+    LayerCache,
+    is_conv,
+    kernel_matrix,
+    layer_patches,
+    pre_activation,
+)
+from repair.methods.arachne.scores import Objective, Scores, SetResults, fitness_formula
 
 MAX_ELEMENTS = 1 << 24  # floats per intermediate tensor (64 MiB): inputs are chunked to fit
 
@@ -38,14 +46,15 @@ def device_name(device: str) -> str:
 
 
 class _Site:
-    """The changed weights of one Dense layer: where they sit in the particle vector."""
+    """The changed weights of one Dense or Conv2D layer: where they sit in the particle vector."""
 
     def __init__(self, model: keras.Model, layer: int, locations: np.ndarray) -> None:
         self.layer = model.layers[layer]
+        self.conv = is_conv(self.layer)
         where = np.flatnonzero(locations[:, 0] == layer)
         self.positions = tf.constant(where, dtype=tf.int32)  # (M_l,) into the particle vector
         self.rows = tf.constant(locations[where, 1], dtype=tf.int32)
-        units = int(self.layer.units)
+        units = int(self.layer.kernel.shape[-1])
         self.one_hot = tf.constant(np.eye(units, dtype=np.float32)[locations[where, 2]])
 
     def patch(self, deltas: tf.Tensor) -> tf.Tensor:
@@ -56,8 +65,10 @@ class _Site:
 class BatchedFitness:
     """Fitness of a batch of particles (P, M) on cached negatives and sampled positives.
 
-    locations: (M, 3) int ``layer,i,j`` of the changed weights; original: (M,) their values.
-    Layers from the earliest changed one to the output must form a chain (checked by caller).
+    locations: (M, 3) int ``layer,i,j`` of the changed weights (``i`` a row of
+    :func:`kernel_matrix`); original: (M,) their values; objective: the fitness over per-input
+    results (None: Eq. 1). Layers from the earliest changed one to the output must form a chain
+    (checked by caller).
     """
 
     def __init__(
@@ -69,8 +80,10 @@ class BatchedFitness:
         positives: LayerCache,
         device: str = "auto",
         max_elements: int = MAX_ELEMENTS,
+        objective: Objective | None = None,
     ) -> None:
         self.device = device_name(device)
+        self.objective = objective
         self.original = np.asarray(original, dtype=np.float32)
         layers = sorted(set(int(k) for k in locations[:, 0]))
         self.first = layers[0]
@@ -80,6 +93,10 @@ class BatchedFitness:
             for index, layer in enumerate(model.layers[self.first + 1 :], start=self.first + 1)
         ]
         widest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers[self.first :])
+        for index, site in self.sites.items():
+            if site.conv and index != self.first:  # its input patches are built in full
+                spatial = int(np.prod(site.layer.output.shape[1:-1]))
+                widest = max(widest, spatial * int(np.prod(site.layer.kernel.shape[:-1])))
         self.max_elements, self.widest = max_elements, widest
         with tf.device(self.device):
             self.negatives = self._to_tensors(negatives)
@@ -96,8 +113,8 @@ class BatchedFitness:
 
     def _chunk_scores(
         self, pre: tf.Tensor, selected: tf.Tensor, labels: tf.Tensor, deltas: tf.Tensor
-    ) -> tuple[tf.Tensor, tf.Tensor]:
-        """Loss sum (P,) and correct count (P,) of P patches on n inputs.
+    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+        """Loss (P, n) and correct (P, n) of P patches on n inputs, and their sums over inputs.
 
         pre: (n, units) cached pre-activation of the first changed layer; selected: (n, M_1)
         its cached input columns; labels: (n,) int32; deltas: (P, M) patch minus original.
@@ -105,60 +122,87 @@ class BatchedFitness:
         num_particles, num_inputs = tf.shape(deltas)[0], tf.shape(pre)[0]
         first = self.sites[self.first]
         # x @ (W + D) + b = (x @ W + b) + x[:, rows] @ D_sparse: cached part + sparse correction.
-        z = pre[None] + tf.einsum("nm,pmu->pnu", selected, first.patch(deltas))
-        h = first.layer.activation(tf.reshape(z, (num_particles * num_inputs, -1)))
+        if first.conv:  # the same at every output position, over the cached patch entries
+            flat = tf.reshape(selected, (num_inputs, -1, tf.shape(selected)[-1]))
+            correction = tf.einsum("nsm,pmu->pnsu", flat, first.patch(deltas))
+            z = pre[None] + tf.reshape(correction, tf.concat([[num_particles], tf.shape(pre)], 0))
+            z = tf.reshape(z, tf.concat([[num_particles * num_inputs], tf.shape(pre)[1:]], 0))
+        else:
+            z = pre[None] + tf.einsum("nm,pmu->pnu", selected, first.patch(deltas))
+            z = tf.reshape(z, (num_particles * num_inputs, -1))
+        h = first.layer.activation(z)
         for layer, site in self.rest:
-            h = layer(h, training=False) if site is None else self._patched_dense(site, h, deltas)
+            h = layer(h, training=False) if site is None else self._patched(site, h, deltas)
         tiled = tf.tile(labels, [num_particles])
         # The model's own loss: keras reads the logits under a softmax output (no clipping),
         # exactly as model.evaluate(loss="categorical_crossentropy") does in the reference.
         losses = keras.losses.sparse_categorical_crossentropy(tiled, h)
         correct = tf.cast(tf.equal(tf.argmax(h, axis=-1, output_type=tf.int32), tiled), tf.int32)
         shape = (num_particles, num_inputs)
-        return (
-            tf.reduce_sum(tf.reshape(losses, shape), axis=1),
-            tf.reduce_sum(tf.reshape(correct, shape), axis=1),
-        )
+        losses, correct = tf.reshape(losses, shape), tf.reshape(correct, shape)
+        return losses, correct, tf.reduce_sum(losses, axis=1), tf.reduce_sum(correct, axis=1)
 
     @staticmethod
-    def _patched_dense(site: _Site, h: tf.Tensor, deltas: tf.Tensor) -> tf.Tensor:
-        """A later changed Dense layer on (P * n, features): shared matmul + per-particle delta."""
+    def _patched(site: _Site, h: tf.Tensor, deltas: tf.Tensor) -> tf.Tensor:
+        """A later changed layer on (P * n, ...): shared layer + per-particle sparse correction."""
         layer, num_particles = site.layer, tf.shape(deltas)[0]
-        z = tf.matmul(h, layer.kernel) + (layer.bias if layer.use_bias else 0.0)
-        picked = tf.reshape(tf.gather(h, site.rows, axis=1), (num_particles, -1, len(site.rows)))
+        z = pre_activation(layer, h, layer.kernel)
+        picked = tf.gather(layer_patches(layer, h), site.rows, axis=-1)
+        picked = tf.reshape(picked, (num_particles, -1, len(site.rows)))
         correction = tf.einsum("pnm,pmu->pnu", picked, site.patch(deltas))
         return layer.activation(z + tf.reshape(correction, tf.shape(z)))
 
-    def _set_scores(self, tensors: tuple, deltas: tf.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    def _set_results(self, tensors: tuple, deltas: tf.Tensor) -> SetResults:
         pre, selected, labels = tensors
         total = int(pre.shape[0])
         step = max(1, self.max_elements // max(1, int(deltas.shape[0]) * self.widest))
         loss_sum = np.zeros(int(deltas.shape[0]), dtype=np.float64)
-        correct = np.zeros(int(deltas.shape[0]), dtype=np.int64)
+        count = np.zeros(int(deltas.shape[0]), dtype=np.int64)
+        losses, correct = [], []
         for start in range(0, total, step):
             part = slice(start, min(total, start + step))
-            chunk_loss, chunk_correct = self._chunk(pre[part], selected[part], labels[part], deltas)
-            loss_sum += chunk_loss.numpy()
-            correct += chunk_correct.numpy()
-        return loss_sum / max(total, 1), correct
+            chunk = self._chunk(pre[part], selected[part], labels[part], deltas)
+            losses.append(chunk[0].numpy())
+            correct.append(chunk[1].numpy())
+            loss_sum += chunk[2].numpy()
+            count += chunk[3].numpy()
+        return SetResults(
+            np.concatenate(losses, axis=1),
+            np.concatenate(correct, axis=1).astype(bool),
+            loss_sum / max(total, 1),
+            count,
+        )
+
+    def results(self, positions: np.ndarray) -> tuple[SetResults, SetResults]:
+        """Per-input results of particles ``positions`` (P, M) on the negatives and positives."""
+        with tf.device(self.device):
+            deltas = tf.constant(np.asarray(positions, dtype=np.float32) - self.original)
+            return self._set_results(self.negatives, deltas), self._set_results(
+                self.positives, deltas
+            )
 
     def __call__(self, positions: np.ndarray) -> Scores:
         """Scores of particles ``positions`` (P, M): the changed weights' new values."""
-        with tf.device(self.device):
-            deltas = tf.constant(np.asarray(positions, dtype=np.float32) - self.original)
-            loss_neg, patched = self._set_scores(self.negatives, deltas)
-            loss_pos, intact = self._set_scores(self.positives, deltas)
-        return Scores(fitness_formula(patched, loss_neg, intact, loss_pos), patched, intact)
+        negatives, positives = self.results(positions)
+        if self.objective is not None:
+            return self.objective(negatives, positives)
+        return Scores(
+            fitness_formula(
+                negatives.count, negatives.mean_loss, positives.count, positives.mean_loss
+            ),
+            negatives.count,
+            positives.count,
+        )
 
 
 def write_patch(model: keras.Model, locations: np.ndarray, values: np.ndarray) -> None:
-    """Set kernel entries ``layer,i,j`` of ``model`` to ``values`` (M,), in place."""
+    """Set entries ``layer,i,j`` of ``model``'s kernel matrices to ``values`` (M,), in place."""
     for layer_index in sorted(set(int(k) for k in locations[:, 0])):
         layer = model.layers[layer_index]
         where = locations[:, 0] == layer_index
-        kernel = np.array(layer.kernel.numpy())
+        kernel = np.array(kernel_matrix(layer))
         kernel[locations[where, 1], locations[where, 2]] = values[where]
-        layer.kernel.assign(kernel)
+        layer.kernel.assign(kernel.reshape(layer.kernel.shape))
 
 
 def compile_for_fitness(model: keras.Model) -> keras.Model:

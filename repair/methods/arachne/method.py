@@ -31,28 +31,52 @@ class Arachne(RepairMethod):
 
     def localize(self, task: RepairTask, options: LocalizeConfig) -> LocalizeResult:
         from repair.core.run_files import write_localized
-        from repair.methods.arachne import activations, localize
+        from repair.methods.arachne import localize
+        from repair.methods.arachne.search import in_batches
 
         model = task.model
-        if options.target_layer is None:
-            index = activations.default_target_layer(model)
-        else:
-            index = activations.check_target_layer(model, options.target_layer)
-        layer = activations.check_dense(model, index)
+        option = "--layers" if options.target_layer is None else "--target_layer"
+        layers = localize.localized_layers(model, options.resolved_layers, option)
         num_grad = options.resolved_num_grad(len(task.negatives))
-        found = localize.localize_layer(
-            model, index, task.negatives.batches(task.batch_size), num_grad
-        )
+        bidirectional = options.resolved_localizer == "bidirectional"
+        if bidirectional:
+            positives = localize.stratified_positives(
+                task.positives, task.seed, len(task.negatives)
+            )
+            objectives = {
+                index: localize.bidirectional_objectives(
+                    model,
+                    index,
+                    lambda: task.negatives.batches(task.batch_size),
+                    lambda: in_batches(positives, task.batch_size),
+                )
+                for index in layers
+            }
+            found = localize.choose_weights(model, objectives, num_grad)
+        elif len(layers) == 1:
+            found = localize.localize_layer(
+                model, layers[0], task.negatives.batches(task.batch_size), num_grad
+            )
+        else:
+            objectives = {
+                index: localize.objectives_of_layer(
+                    model, index, task.negatives.batches(task.batch_size)
+                )
+                for index in layers
+            }
+            found = localize.choose_weights(model, objectives, num_grad)
         weights_path = write_localized(
             task.output_dir / WEIGHTS_FILENAME, found.locations, found.values
         )
+        where = localize.describe_layers(model, layers)
         title = (
-            f"{len(found.locations)} weights of layer {index} ({layer.name}) on the Pareto front\n"
+            f"{len(found.locations)} weights of {where} on the Pareto front\n"
             f"of {len(found.candidates)} candidates, {len(task.negatives)} negatives"
         )
         message = (
-            f"localized {len(found.locations)} weights of layer {index} ({layer.name}): "
+            f"localized {len(found.locations)} weights of {where}: "
             f"the Pareto front of the top {len(found.candidates)} by gradient loss"
+            + (" (bidirectional)" if bidirectional else "")
         )
         return LocalizeResult(
             message, (weights_path,), ParetoFront(found.objectives, found.front, title)
@@ -65,15 +89,9 @@ class Arachne(RepairMethod):
         outcome = search.search_patch(task, options, rng, progress=sys.stderr)
         files = search.write_outputs(task.output_dir, outcome)
         details = {
-            "weights": len(outcome.locations),
-            "layers": sorted({int(k) for k in outcome.locations[:, 0]}),
-            "iterations": len(outcome.history),
-            "best_fitness": outcome.history[-1][1] if outcome.history else None,
-            "original_fitness": outcome.original_fitness,
-            "kept_original": outcome.kept_original,
-            "search_patched": outcome.patched,
-            "search_negatives": outcome.num_negatives,
-            "search_intact": outcome.intact,
-            "search_positives": outcome.num_positives,
+            **search.outcome_details(outcome),
+            "search": options.resolved_search,
+            "fitness": options.resolved_fitness,
+            "protect_failures": outcome.protect_failures,
         }
         return OptimizeResult(outcome.model, details, files)

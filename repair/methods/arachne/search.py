@@ -7,7 +7,7 @@ each swarm iteration scores all particles in one batched computation (:mod:`.fit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -25,9 +25,22 @@ from repair.core.run_files import (
 )
 from repair.core.tf import keras
 from repair.errors import DataFormatError
-from repair.methods.arachne import activations, pso
-from repair.methods.arachne.config import OptimizeConfig
+from repair.methods.arachne import activations, de, pso
+from repair.methods.arachne.config import (
+    OptimizeConfig,
+    parse_label_weights,
+    protected_requirements,
+)
 from repair.methods.arachne.fitness import BatchedFitness, write_patch
+from repair.methods.arachne.protect import (
+    RequirementGuard,
+    describe_failures,
+    failed,
+    input_weights,
+    validation_failures,
+    validation_path,
+)
+from repair.methods.arachne.scores import Objective
 from repair.methods.base import RepairTask
 
 
@@ -36,7 +49,8 @@ class SearchOutcome:
     """model: the repaired copy; locations (M, 3); original, repaired (M,) weight values;
     history: (iteration, best fitness, patched, intact) per iteration; the counts are those of
     the returned weights on the inputs the search used; original_fitness: the unpatched model's;
-    kept_original: no patch beat it, so the original weights were kept."""
+    kept_original: no patch beat it (or the best broke a protected requirement), so the
+    original weights were kept; protect_failures: the protected requirements it broke."""
 
     model: keras.Model
     locations: np.ndarray
@@ -49,6 +63,7 @@ class SearchOutcome:
     num_positives: int
     original_fitness: float
     kept_original: bool
+    protect_failures: list[str] = field(default_factory=list)
 
 
 def keep_original(
@@ -67,12 +82,14 @@ def keep_original(
 
 
 def checked_locations(model: keras.Model, path: Path) -> np.ndarray:
-    """The (M, 3) ``layer,i,j`` of ``weights.csv``, checked against the model's Dense kernels."""
+    """The (M, 3) ``layer,i,j`` of ``weights.csv``, checked against the model's kernels."""
     locations = read_locations(path)
     for layer_index in sorted(set(int(k) for k in locations[:, 0])):
         if layer_index >= len(model.layers):
             raise DataFormatError(f"{path} names layer {layer_index}; the model has fewer layers")
-        kernel_shape = activations.check_dense(model, layer_index).kernel.shape
+        kernel_shape = activations.kernel_matrix(
+            activations.check_targetable(model, layer_index)
+        ).shape
         rows = locations[locations[:, 0] == layer_index]
         if rows[:, 1].max() >= kernel_shape[0] or rows[:, 2].max() >= kernel_shape[1]:
             raise DataFormatError(
@@ -91,7 +108,7 @@ def sample_positives(rng: np.random.Generator, reader: SplitReader, count: int |
     return reader.read_indices(np.sort(rng.choice(len(reader), size=size, replace=False)))
 
 
-def _in_batches(batch: Batch, size: int) -> list[Batch]:
+def in_batches(batch: Batch, size: int) -> list[Batch]:
     return [batch.select(slice(start, start + size)) for start in range(0, len(batch), size)]
 
 
@@ -102,7 +119,7 @@ def swarm_bounds(
     mean, std, low, high = (np.zeros(len(locations)) for _ in range(4))
     for layer_index in sorted(set(int(k) for k in locations[:, 0])):
         where = locations[:, 0] == layer_index
-        kernel = model.layers[layer_index].kernel.numpy()
+        kernel = activations.kernel_matrix(model.layers[layer_index])
         mean[where], std[where] = pso.sibling_normal(
             kernel, locations[where, 1], locations[where, 2]
         )
@@ -123,83 +140,238 @@ def swarm_bytes(model: keras.Model, locations: np.ndarray, num_particles: int) -
     eight float64 (P, M) arrays in the PSO step, the (P, M, units) float32 patch of the fitness,
     and one input's activations per particle (inputs are chunked, particles are not)."""
     layers = sorted({int(k) for k in locations[:, 0]})
-    units = max(int(model.layers[k].units) for k in layers)
+    units = max(int(model.layers[k].kernel.shape[-1]) for k in layers)
     widest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers[layers[0] :])
     per_particle = 8 * 8 * len(locations) + 4 * len(locations) * units + 4 * 4 * widest
     return float(num_particles) * per_particle
 
 
 def check_swarm_fits(model: keras.Model, locations: np.ndarray, num_particles: int) -> None:
-    """Refuse a swarm that cannot fit in memory before allocating it."""
+    """Refuse a swarm (or DE population) that cannot fit in memory before allocating it."""
     check_fits(f"--num_particles={num_particles}", swarm_bytes(model, locations, num_particles))
 
 
-def search_patch(
-    task: RepairTask, options: OptimizeConfig, rng: np.random.Generator, progress: TextIO
-) -> SearchOutcome:
-    """Run the swarm on ``task`` and return the best patch found, applied to a copy."""
-    model = task.model
-    locations = checked_locations(model, task.output_dir / WEIGHTS_FILENAME)
-    check_swarm_fits(model, locations, options.num_particles)
-    first = int(locations[:, 0].min())
-    first_rows = locations[locations[:, 0] == first, 1]
-    positives = sample_positives(rng, task.positives, options.num_input_pos_sampled)
-    negatives_cache = activations.cache_layer(
-        model, first, first_rows, task.negatives.batches(task.batch_size)
-    )
-    positives_cache = activations.cache_layer(
-        model, first, first_rows, _in_batches(positives, task.batch_size)
-    )
-    kernels = {k: model.layers[k].kernel.numpy() for k in set(int(k) for k in locations[:, 0])}
-    original = np.array([kernels[k][i, j] for k, i, j in locations], dtype=np.float32)
-    evaluate = BatchedFitness(
-        model, locations, original, negatives_cache, positives_cache, task.device
-    )
+def _fitness_objective(
+    task: RepairTask,
+    options: OptimizeConfig,
+    evaluate: BatchedFitness,
+    original: np.ndarray,
+    labels: tuple[np.ndarray, np.ndarray],
+) -> tuple[Objective | None, RequirementGuard | None]:
+    """The fitness other than plain Eq. 1 (--fitness, --label_weights, --protect), or None."""
+    kind = options.resolved_fitness
+    if kind == "v1" and options.label_weights is None and options.protect is None:
+        return None, None
+    info = task.negatives.info
+    names = [info.class_name(k) for k in range(info.num_classes)]
+    weights: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+    if options.label_weights is not None:
+        pairs = parse_label_weights(options.label_weights)
+        weights = (input_weights(pairs, names, labels[0]), input_weights(pairs, names, labels[1]))
+    guard = None
+    if options.protect is not None:
+        requirements = protected_requirements(options.protect)
+        guard = RequirementGuard(requirements, *labels, names, evaluate.results(original[None]))
+    alpha = float(options.alpha) if kind == "tosem" else 1.0  # Arachne's normalized: no alpha
+    return Objective(kind, alpha, weights[0], weights[1], guard), guard
+
+
+@dataclass(frozen=True)
+class Found:
+    """The best patch a search found: position (M,), its fitness and counts; history rows."""
+
+    position: np.ndarray
+    fitness: float
+    patched: int
+    intact: int
+    history: list[tuple[int, float, int, int]]
+
+
+def run_pso(model, locations, options, rng, evaluate, bar) -> Found:  # noqa: ANN001
     mean, std, low, high = swarm_bounds(model, locations)
     # Paper: particles start from N(mean, std) of the sibling weights, with zero velocity.
     swarm = pso.start_swarm(pso.initial_positions(rng, mean, std, options.num_particles), evaluate)
     history: list[tuple[int, float, int, int]] = []
-    bar = tqdm(range(1, options.num_iterations + 1), desc="optimize", file=progress, leave=False)
-    for iteration in bar:
+    for iteration in range(1, options.num_iterations + 1):
         swarm = pso.step(swarm, rng, options.velocity_phi, low, high, evaluate)
         leader = swarm.leader
-        best = (float(swarm.best.fitness[leader]), int(swarm.best.patched[leader]))
-        intact = int(swarm.best.intact[leader])
-        history.append((iteration, best[0], best[1], intact))
-        bar.set_postfix(fitness=f"{best[0]:.2f}", patched=best[1], broken=len(positives) - intact)
+        row = (
+            iteration,
+            float(swarm.best.fitness[leader]),
+            int(swarm.best.patched[leader]),
+            int(swarm.best.intact[leader]),
+        )
+        history.append(row)
+        bar(row)
         if pso.stagnated([row[1] for row in history], options.min_iteration_range):
             break
-    bar.close()
-    unpatched = evaluate(original[None])
     leader = swarm.leader
-    kept = keep_original(
+    return Found(
+        swarm.global_best.astype(np.float32),
         float(swarm.best.fitness[leader]),
         int(swarm.best.patched[leader]),
-        float(unpatched.fitness[0]),
-        int(unpatched.patched[0]),
+        int(swarm.best.intact[leader]),
+        history,
     )
-    best = unpatched if kept else swarm.best
-    index = 0 if kept else leader
-    repaired = original.copy() if kept else swarm.global_best.astype(np.float32)
+
+
+def _run_de(model, locations, options, rng, evaluate, bar) -> Found:  # noqa: ANN001
+    mean, std, _, _ = swarm_bounds(model, locations)
+    kernels = {k: activations.kernel_matrix(model.layers[k]) for k in set(locations[:, 0])}
+    low, high = de.layer_bounds(kernels, locations)
+    initial = pso.initial_positions(rng, mean, std, options.num_particles)
+    best, history = de.search(
+        evaluate, initial, low, high, rng, options.num_iterations, options.min_iteration_range,
+        lambda generation, found: bar(history_row(generation, found)),
+    )  # fmt: skip
+    position = initial[0] if best.position is None else best.position
+    return Found(position.astype(np.float32), best.fitness, best.patched, best.intact, history)
+
+
+def history_row(generation: int, best: de.Best) -> tuple[int, float, int, int]:
+    return (generation, best.fitness, best.patched, best.intact)
+
+
+def batched_fitness(
+    task: RepairTask,
+    locations: np.ndarray,
+    negative_batches,
+    positive_batches,  # noqa: ANN001
+) -> tuple[BatchedFitness, np.ndarray]:
+    """The batched fitness of patches of ``locations`` on those inputs (cached once), and the
+    (M,) original values of the weights."""
+    model = task.model
+    first = int(locations[:, 0].min())
+    first_rows = locations[locations[:, 0] == first, 1]
+    negatives_cache = activations.cache_layer(model, first, first_rows, negative_batches)
+    positives_cache = activations.cache_layer(model, first, first_rows, positive_batches)
+    kernels = {k: activations.kernel_matrix(model.layers[k]) for k in set(locations[:, 0])}
+    original = np.array([kernels[k][i, j] for k, i, j in locations], dtype=np.float32)
+    fitness = BatchedFitness(
+        model, locations, original, negatives_cache, positives_cache, task.device
+    )
+    return fitness, original
+
+
+def run_with_progress(run, model, locations, options, rng, evaluate, progress) -> Found:  # noqa: ANN001
+    """``run`` (:func:`run_pso` or DE) with a progress bar over iterations on ``progress``."""
+    num_positives = len(evaluate.positives[2])
+    bar = tqdm(total=options.num_iterations, desc="optimize", file=progress, leave=False)
+
+    def show(row: tuple[int, float, int, int]) -> None:
+        bar.update(1)
+        bar.set_postfix(fitness=f"{row[1]:.2f}", patched=row[2], broken=num_positives - row[3])
+
+    found = run(model, locations, options, rng, evaluate, show)
+    bar.close()
+    return found
+
+
+def kept_or_patched(found: Found, unpatched, progress: TextIO) -> bool:  # noqa: ANN001
+    """Whether to keep the original weights (:func:`keep_original`), saying so on ``progress``."""
+    kept = keep_original(
+        found.fitness, found.patched, float(unpatched.fitness[0]), int(unpatched.patched[0])
+    )
     if kept:
         print(
             "optimize: no patch fixed more negatives with a better fitness than the original "
             "weights; the model is unchanged",
             file=progress,
         )
+    return kept
+
+
+def outcome(
+    model: keras.Model,
+    locations: np.ndarray,
+    original: np.ndarray,
+    evaluate: BatchedFitness,
+    found: Found,
+    unpatched,  # noqa: ANN001
+    kept: bool,
+    broken: list | None = None,
+) -> SearchOutcome:
+    """The :class:`SearchOutcome` of a search: ``found``'s patch, or the original if ``kept``."""
+    repaired = original.copy() if kept else found.position
     return SearchOutcome(
         model=repaired_copy(model, locations, repaired),
         locations=locations,
         original=original,
         repaired=repaired,
-        history=history,
-        patched=int(best.patched[index]),
-        num_negatives=len(negatives_cache),
-        intact=int(best.intact[index]),
-        num_positives=len(positives_cache),
+        history=found.history,
+        patched=int(unpatched.patched[0]) if kept else found.patched,
+        num_negatives=len(evaluate.negatives[2]),
+        intact=int(unpatched.intact[0]) if kept else found.intact,
+        num_positives=len(evaluate.positives[2]),
         original_fitness=float(unpatched.fitness[0]),
         kept_original=kept,
+        protect_failures=[str(result.requirement) for result in broken or []],
     )
+
+
+def search_patch(
+    task: RepairTask, options: OptimizeConfig, rng: np.random.Generator, progress: TextIO
+) -> SearchOutcome:
+    """Run the swarm (or DE) on ``task`` and return the best patch found, applied to a copy."""
+    model = task.model
+    locations = checked_locations(model, task.output_dir / WEIGHTS_FILENAME)
+    check_swarm_fits(model, locations, options.num_particles)
+    if options.uses_all_positives:
+        positive_batches = task.positives.batches(task.batch_size)
+    else:
+        positives = sample_positives(rng, task.positives, options.num_input_pos_sampled)
+        positive_batches = in_batches(positives, task.batch_size)
+    evaluate, original = batched_fitness(
+        task, locations, task.negatives.batches(task.batch_size), positive_batches
+    )
+    labels = (evaluate.negatives[2].numpy(), evaluate.positives[2].numpy())
+    evaluate.objective, guard = _fitness_objective(task, options, evaluate, original, labels)
+    run = _run_de if options.resolved_search == "de" else run_pso
+    found = run_with_progress(run, model, locations, options, rng, evaluate, progress)
+    unpatched = evaluate(original[None])
+    kept = kept_or_patched(found, unpatched, progress)
+    broken: list = []
+    if not kept and guard is not None:
+        broken = _protect_failures(task, options, guard, evaluate, model, locations, found)
+        if broken:
+            kept = True
+            print(
+                "optimize: the best patch breaks protected requirement "
+                f"{describe_failures(broken)}; the model is unchanged",
+                file=progress,
+            )
+    return outcome(model, locations, original, evaluate, found, unpatched, kept, broken)
+
+
+def _protect_failures(task, options, guard, evaluate, model, locations, found) -> list:  # noqa: ANN001
+    """The protected requirements the best patch breaks: on the search's data (it can only
+    break them there when no patch kept them all), then on --validation_data, if given."""
+    on_search = failed(guard.results(*evaluate.results(found.position[None]))[0])
+    if on_search or options.validation_data is None:
+        return on_search
+    return validation_failures(
+        guard.requirements,
+        model,
+        repaired_copy(model, locations, found.position),
+        validation_path(options.validation_data),
+        task.batch_size,
+    )
+
+
+def outcome_details(outcome: SearchOutcome) -> dict:
+    """What summary.json's ``details`` says of any search built on this module."""
+    return {
+        "weights": len(outcome.locations),
+        "layers": sorted({int(k) for k in outcome.locations[:, 0]}),
+        "iterations": len(outcome.history),
+        "best_fitness": outcome.history[-1][1] if outcome.history else None,
+        "original_fitness": outcome.original_fitness,
+        "kept_original": outcome.kept_original,
+        "search_patched": outcome.patched,
+        "search_negatives": outcome.num_negatives,
+        "search_intact": outcome.intact,
+        "search_positives": outcome.num_positives,
+    }
 
 
 def write_outputs(output_dir: Path, outcome: SearchOutcome) -> tuple[Path, ...]:
