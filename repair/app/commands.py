@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PrepareResult:
-    """The split files written: ``(name, path, shape, num_classes)`` per split."""
+    """The split files written: ``(name, path, shape, num_classes)`` per split, and with a
+    scenario what it changed in train.h5 (as recorded in scenario.json)."""
 
     output_dir: Path
     splits: tuple[Any, ...]
+    scenario: dict[str, Any] | None = None
 
 
 def prepare(
@@ -34,12 +36,21 @@ def prepare(
     ratios: Sequence[float],
     random_state: int,
     input_dir: Path | None = None,
+    scenario: Any = None,
 ) -> PrepareResult:
-    """Shuffle the dataset, split it by ``ratios`` and write train/val/test/repair.h5."""
+    """Shuffle the dataset, split it by ``ratios`` and write train/val/test/repair.h5; then
+    apply ``scenario`` (a parsed ``--scenario``, see :mod:`repair.variability.scenarios`) to
+    train.h5 only."""
     from repair.datasets.packing import pack_dataset
 
     plugin = plugin_class(input_dir, options)
-    return PrepareResult(output_dir, tuple(pack_dataset(plugin, output_dir, ratios, random_state)))
+    splits = tuple(pack_dataset(plugin, output_dir, ratios, random_state))
+    record = None
+    if scenario is not None:
+        from repair.variability.scenarios import apply_scenario
+
+        record = apply_scenario(output_dir / "train.h5", scenario, random_state)
+    return PrepareResult(output_dir, splits, record)
 
 
 @dataclass(frozen=True)
