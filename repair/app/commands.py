@@ -1,4 +1,4 @@
-"""``prepare``, ``train``, ``test`` and ``target`` as keyword-only functions.
+"""``prepare``, ``train``, ``test``, ``target`` and ``inspect`` as keyword-only functions.
 
 Each returns a small frozen result that the CLI prints and scripts, sweeps and tests use
 in-process. TensorFlow is imported inside the functions, never at import time.
@@ -15,14 +15,17 @@ from repair.core.results import LabelScore
 
 if TYPE_CHECKING:
     from repair.core.holdout import HeldOut
+    from repair.core.model import LayerRow
 
 
 @dataclass(frozen=True)
 class PrepareResult:
-    """The split files written: ``(name, path, shape, num_classes)`` per split."""
+    """The split files written: ``(name, path, shape, num_classes)`` per split, and with a
+    scenario what it changed in train.h5 (as recorded in scenario.json)."""
 
     output_dir: Path
     splits: tuple[Any, ...]
+    scenario: dict[str, Any] | None = None
 
 
 def prepare(
@@ -33,12 +36,21 @@ def prepare(
     ratios: Sequence[float],
     random_state: int,
     input_dir: Path | None = None,
+    scenario: Any = None,
 ) -> PrepareResult:
-    """Shuffle the dataset, split it by ``ratios`` and write train/val/test/repair.h5."""
+    """Shuffle the dataset, split it by ``ratios`` and write train/val/test/repair.h5; then
+    apply ``scenario`` (a parsed ``--scenario``, see :mod:`repair.variability.scenarios`) to
+    train.h5 only."""
     from repair.datasets.packing import pack_dataset
 
     plugin = plugin_class(input_dir, options)
-    return PrepareResult(output_dir, tuple(pack_dataset(plugin, output_dir, ratios, random_state)))
+    splits = tuple(pack_dataset(plugin, output_dir, ratios, random_state))
+    record = None
+    if scenario is not None:
+        from repair.variability.scenarios import apply_scenario
+
+        record = apply_scenario(output_dir / "train.h5", scenario, random_state)
+    return PrepareResult(output_dir, splits, record)
 
 
 @dataclass(frozen=True)
@@ -194,4 +206,36 @@ def target(
         summary.negative_count(),
         rows,
         held,
+    )
+
+
+@dataclass(frozen=True)
+class InspectResult:
+    """The model file, its layers, those Arachne can target (indices; ``default`` is the one
+    it targets without --target_layer, None when there is none) and its parameter count."""
+
+    model_path: Path
+    layers: tuple[LayerRow, ...]
+    targets: frozenset[int]
+    default: int | None
+    params: int
+
+
+def inspect_model(*, model_dir: Path) -> InspectResult:
+    """List the layers of the model at ``model_dir`` and which of them Arachne can repair."""
+    from repair.core.model import layer_rows, load_model, resolve_model_path
+    from repair.errors import ModelError
+    from repair.methods.arachne.activations import default_target_layer, targetable_layers
+
+    model = load_model(model_dir)
+    try:
+        default = default_target_layer(model)
+    except ModelError:
+        default = None
+    return InspectResult(
+        model_path=resolve_model_path(model_dir),
+        layers=tuple(layer_rows(model)),
+        targets=frozenset(targetable_layers(model)),
+        default=default,
+        params=model.count_params(),
     )

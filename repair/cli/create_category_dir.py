@@ -36,18 +36,20 @@ def create_category_dir_command(
 
     Reruns skip crops that exist. Writes image_info.json and summary.json in OUTPUT_DIR.
     """
-    from repair.datasets.bdd.category_dir import CropFilter, create_category_dir
+    from repair.app.bdd import create_category_dir
     from repair.datasets.bdd.subset import format_counts
 
-    summary = create_category_dir(
-        input_dir,
-        label_file,
-        output_dir,
-        CropFilter(min_area, remove_truncated, remove_occluded),
-        workers or None,
+    result = create_category_dir(
+        input_dir=input_dir,
+        label_file=label_file,
+        output_dir=output_dir,
+        min_area=min_area,
+        remove_truncated=remove_truncated,
+        remove_occluded=remove_occluded,
+        workers=workers or None,
     )
-    print(format_counts(dict(sorted(summary.categories.items()))))
-    print(f"frames: {summary.frames}, crops: {summary.crops} ({summary.written} new)")
-    for reason, count in sorted(summary.skipped.items()):
+    print(format_counts(result.categories))
+    print(f"frames: {result.frames}, crops: {result.crops} ({result.written} new)")
+    for reason, count in result.skipped.items():
         print(f"skipped ({reason}): {count}")
     print(f"wrote {output_dir}")

@@ -37,7 +37,8 @@ def create_image_subset_command(
     random_state: RandomState = 0,
 ) -> None:
     """Sample each category in proportion to its size into OUTPUT_DIR; print the counts."""
-    from repair.datasets.bdd.subset import create_image_subset, format_counts
+    from repair.app.bdd import create_image_subset
+    from repair.datasets.bdd.subset import format_counts
 
     args = {
         "category_dir": str(category_dir),
@@ -49,15 +50,15 @@ def create_image_subset_command(
         "random_state": random_state,
     }
     result = create_image_subset(
-        category_dir,
-        output_dir,
-        num,
-        category_min,
-        parse_name_list(excluded_labels),
-        random_state,
-        resize_to,
-        args,
-        info_file,
+        category_dir=category_dir,
+        output_dir=output_dir,
+        num=num,
+        category_min=category_min,
+        excluded_labels=parse_name_list(excluded_labels),
+        resize_to=resize_to,
+        info_file=info_file,
+        random_state=random_state,
+        args=args,
     )
     print(format_counts(result.counts))
     print(f"wrote {output_dir}")

@@ -18,20 +18,13 @@ def _shape(shape: tuple[int | None, ...] | None) -> str:
 def inspect_command(model_dir: ModelDir, json_output: JsonOutput = False) -> None:
     """List the model's layers (index, name, type, output shape, parameters) and mark those
     Arachne can target with --target_layer."""
-    from repair.core.model import layer_rows, load_model, resolve_model_path
-    from repair.errors import ModelError
-    from repair.methods.arachne.activations import default_target_layer, targetable_layers
+    from repair.app.commands import inspect_model
 
-    model = load_model(model_dir)
-    rows = layer_rows(model)
-    targets = set(targetable_layers(model))
-    try:
-        default = default_target_layer(model)
-    except ModelError:
-        default = None
+    result = inspect_model(model_dir=model_dir)
+    rows, targets, default = result.layers, result.targets, result.default
     if json_output:
         layers = [{**row.to_dict(), "arachne_target": row.index in targets} for row in rows]
-        print(json.dumps({"model": str(resolve_model_path(model_dir)), "layers": layers,
+        print(json.dumps({"model": str(result.model_path), "layers": layers,
                           "arachne_default_target": default}))  # fmt: skip
         return
     print("| index | name | type | output shape | parameters | Arachne target |")
@@ -40,4 +33,4 @@ def inspect_command(model_dir: ModelDir, json_output: JsonOutput = False) -> Non
         mark = "yes (default)" if row.index == default else "yes" if row.index in targets else ""
         print(f"| {row.index} | {row.name} | {row.type} | {_shape(row.output_shape)} "
               f"| {row.params:,} | {mark} |")  # fmt: skip
-    print(f"parameters: {model.count_params():,}")
+    print(f"parameters: {result.params:,}")

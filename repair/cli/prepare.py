@@ -60,7 +60,7 @@ def prepare_command(
         check_ratios(ratios)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    from repair.variability.scenarios import apply_scenario, parse_scenario
+    from repair.variability.scenarios import parse_scenario
 
     try:
         chosen = None if scenario is None else parse_scenario(scenario)
@@ -77,17 +77,13 @@ def prepare_command(
         ratios=ratios,
         random_state=random_state,
         input_dir=input_dir,
+        scenario=chosen,
     )
     for split in result.splits:
         print(f"{split.name}_images: {split.shape}")
         print(f"{split.name}_labels: ({split.shape[0]}, {split.num_classes})")
-    if chosen is not None:
-        from repair.errors import ConfigError
-
-        try:
-            record = apply_scenario(output_dir / "train.h5", chosen, random_state)
-        except ConfigError as error:  # a label the data does not have: a bad option value
-            raise UsageError(str(error)) from None
+    if result.scenario is not None:
+        record = result.scenario
         print(
             f"scenario {chosen}: {record['affected']} of {record['label_count_before']} "
             f"training images of label {record['class_name']}; recorded in scenario.json"

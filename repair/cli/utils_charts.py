@@ -1,6 +1,6 @@
 """``repair utils`` chart commands: radar chart, overlaid radar charts, bubble chart.
 
-Each turns its options into calls of ``repair.core.label_results`` and ``repair.reports``;
+Each turns its options into one call of :mod:`repair.app.utils` and prints the result;
 matplotlib and TensorFlow are imported inside the commands so that ``--help`` stays fast.
 """
 
@@ -123,16 +123,18 @@ def overlay_radar_charts_command(
         raise UsageError(
             f"--legends needs one name per input ({len(paths)}); got {len(names)}: {legends!r}"
         )
-    from repair.core.label_results import read_results, results_path
-    from repair.reports._figure import save_png
-    from repair.reports.radar import overlay_radar_chart
+    from repair.app.utils import overlay_radar_charts
 
-    runs = [read_results(path) for path in paths]
-    names = names or [results_path(path).parent.name or str(path) for path in paths]
-    title = title or "Accuracy per label (%)\n" + " vs ".join(names)
-    figure = overlay_radar_chart(list(zip(names, runs, strict=True)), title, min_lim, max_lim)
-    chart = save_png(figure, (output_dir or results_path(paths[0]).parent) / filename)
-    print(f"wrote {chart}")
+    result = overlay_radar_charts(
+        inputs=paths,
+        legends=names,
+        output_dir=output_dir,
+        filename=filename,
+        title=title,
+        min_lim=min_lim,
+        max_lim=max_lim,
+    )
+    print(f"wrote {result.chart}")
 
 
 def draw_bubble_chart_command(

@@ -1,5 +1,5 @@
 """``repair utils`` data and results commands: split_dataset, compare, iteration_table,
-label_index. Thin wrappers over ``repair.core.{chunking,label_results,requirements,iterations}``.
+label_index. Thin wrappers over :mod:`repair.app.utils` and :mod:`repair.app.compare`.
 """
 
 from __future__ import annotations
@@ -7,17 +7,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from repair.cli._app import UsageError
 from repair.cli._options import BatchSize, JsonOutput
 from repair.errors import ConfigError, RepairError
-
-if TYPE_CHECKING:
-    from repair.core.results import LabelScore
-    from repair.robustness.audit import AuditSide
 
 AuditModel = Annotated[
     str | None,
@@ -138,87 +134,55 @@ def compare_command(
     data and requirements may name a stratum: 'pedestrian@fog_3>=70'. With --paired, two models
     are compared input by input on one split.
     """
-    from repair.core.label_results import Comparison, compare_results, format_comparison
-    from repair.core.requirements import check_requirements, parse_requirements
+    from repair.app.compare import compare, compare_paired
+    from repair.core.requirements import parse_requirements
 
     try:
         requirements = parse_requirements(require) if require is not None else []
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    strata, p_values, extra = None, None, {}
     if paired:
         if before is not None or after is not None:
             raise UsageError("--paired compares --model_dirs; leave out --before and --after")
-        comparison, p_values, table, extra = _paired(model_dirs, data_dir, target_data, batch_size)
-    else:
-        if before is None or after is None or model_dirs is not None:
-            raise UsageError("give --before and --after (or --paired --model_dirs BEFORE,AFTER)")
-        try:
-            old, old_audit = _compare_side(before, before_model, "--before_model")
-            new, new_audit = _compare_side(after, after_model, "--after_model")
-        except ConfigError as error:
-            raise UsageError(str(error)) from None
-        comparison, table = compare_results(old, new), None
-        if old_audit is not None and new_audit is not None:
+        if model_dirs is None or data_dir is None:
+            raise UsageError("--paired needs --model_dirs BEFORE,AFTER and --data_dir")
+        from repair.cli.variability import model_list
 
-            def strata(name: str) -> Comparison:
-                return compare_results(old_audit.scores(name), new_audit.scores(name))
-
+        models = model_list(model_dirs)
+        if len(models) != 2:
+            raise UsageError(f"--paired compares two models, BEFORE,AFTER; got {len(models)}")
+    elif before is None or after is None or model_dirs is not None:
+        raise UsageError("give --before and --after (or --paired --model_dirs BEFORE,AFTER)")
     try:
-        checks = check_requirements(requirements, comparison, strata, p_values)
+        if paired:
+            result = compare_paired(
+                before_model_dir=models[0],
+                after_model_dir=models[1],
+                data_file=data_dir / target_data,
+                requirements=requirements,
+                batch_size=batch_size,
+            )
+        else:
+            result = compare(
+                before=before,
+                after=after,
+                before_model=before_model,
+                after_model=after_model,
+                requirements=requirements,
+            )
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    failed = [check for check in checks if not check.passed]
     if json_output:
-        report = {**comparison.to_dict(), **extra, "requirements": [c.to_dict() for c in checks]}
-        print(json.dumps({**report, "passed": not failed}))
+        print(json.dumps(result.to_dict()))
     else:
-        print(table or format_comparison(comparison))
-        for check in checks:
+        print(result.table)
+        for check in result.checks:
             print(f"{'ok  ' if check.passed else 'FAIL'} {check.describe()}")
-    if failed:
+    if result.failed:
         raise RequirementsNotMet(
-            f"{len(failed)} of {len(checks)} requirements failed: "
-            + "; ".join(check.describe() for check in failed)
+            f"{len(result.failed)} of {len(result.checks)} requirements failed: "
+            + "; ".join(check.describe() for check in result.failed)
         )
-
-
-def _paired(
-    model_dirs: str | None, data_dir: Path | None, target_data: str, batch_size: int
-) -> tuple[Any, Any, str, dict[str, Any]]:
-    """Predict both models on the split: the comparison, p-values, table and JSON rows."""
-    from repair.cli.variability import model_list
-
-    if model_dirs is None or data_dir is None:
-        raise UsageError("--paired needs --model_dirs BEFORE,AFTER and --data_dir")
-    models = model_list(model_dirs)
-    if len(models) != 2:
-        raise UsageError(f"--paired compares two models, BEFORE,AFTER; got {len(models)}")
-    from repair.core.model import predict_file
-    from repair.variability.paired import as_comparison, format_paired, paired_rows
-
-    info, before = predict_file(models[0], data_dir / target_data, batch_size, "before")
-    _, after = predict_file(models[1], data_dir / target_data, batch_size, "after")
-    rows = paired_rows(before.true, before.correct, after.correct, info.class_names)
-    comparison, p_values = as_comparison(rows)
-    extra = {"paired": [row.to_dict() for row in rows], "split": str(data_dir / target_data)}
-    return comparison, p_values, format_paired(rows), extra
-
-
-def _compare_side(
-    path: Path, model: str | None, option: str
-) -> tuple[list[LabelScore], AuditSide | None]:
-    """Label scores of one side of ``compare``: a results.json, or the clean data of an audit
-    (then also the audit, for stratum requirements)."""
-    from repair.core.label_results import read_results
-    from repair.robustness.audit import AuditSide, is_audit
-
-    if not is_audit(path):
-        if model is not None:
-            raise ConfigError(f"{option} applies to an audit folder; {path} holds results.json")
-        return read_results(path), None
-    side = AuditSide.read(path, model, option)
-    return side.clean_scores(), side
 
 
 def iteration_table_command(
@@ -249,27 +213,14 @@ def iteration_table_command(
     ] = None,
 ) -> None:
     """Tabulate a label's accuracy over repair iterations: iterations.csv, .md and .png."""
-    from repair.core.files import write_text_atomic
-    from repair.core.iterations import (
-        best_iteration,
-        iteration_rows,
-        rows_to_csv,
-        rows_to_markdown,
-    )
-    from repair.reports._figure import save_png, shorten
-    from repair.reports.lines import accuracy_over_iterations, label_phrase
+    from repair.app.utils import iteration_table
 
-    name, rows = iteration_rows(run_dir, label, iterations)
     output_dir = output_dir or run_dir
-    table = rows_to_markdown(name, rows)
-    write_text_atomic(output_dir / "iterations.csv", rows_to_csv(name, rows))
-    write_text_atomic(output_dir / "iterations.md", table + "\n")
-    title = title or (
-        f"Accuracy of {label_phrase(name)} over repair iterations\nrun: {shorten(str(run_dir))}"
+    result = iteration_table(
+        run_dir=run_dir, label=label, iterations=iterations, output_dir=output_dir, title=title
     )
-    save_png(accuracy_over_iterations(rows, name, title), output_dir / "iterations.png")
-    print(table)
-    best = best_iteration(rows)
+    print(result.table)
+    best = result.best
     if best is None:
         print("best iteration: none (no gain over the start is significant at 0.05)")
     else:
@@ -288,13 +239,10 @@ def label_index_command(
     target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "test.h5",
 ) -> None:
     """Print the label index of a class name (scripts use it for negative/<index> folders)."""
-    from repair.core.data import inspect_split
+    from repair.app.utils import label_index
 
-    info = inspect_split(data_dir / target_data)
-    index = info.label_index(label)
-    if index is None:
-        names = [info.class_name(i) for i in range(info.num_classes)]
-        raise UsageError(
-            f"--label {label!r} is not a class of {info.path}. Known: " + ", ".join(names)
-        )
-    print(index)
+    try:
+        found = label_index(data_file=data_dir / target_data, label=label)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    print(found.index)

@@ -93,17 +93,17 @@ def variability_command(
     if original_model_dir is not None and runs_dir is None:
         raise UsageError("--original_model_dir goes with --runs_dir")
     models = None if model_dirs is None else model_list(model_dirs)
-    from repair.variability.analysis import analyze_variability
+    from repair.app.variability import variability
 
-    report = analyze_variability(
+    result = variability(
         data_dir=data_dir, model_dirs=models, runs_dir=runs_dir,
         original_model_dir=original_model_dir, target_data=target_data, output_dir=output_dir,
         batch_size=batch_size,
     )  # fmt: skip
     if json_output:
-        print(json.dumps(report))
+        print(json.dumps(result.report))
         return
-    print(format_report(report))
+    print(format_report(result.report))
     print(
         f"wrote {output_dir}/variability.json, per_input.csv, unstable/repair.h5, variability.png"
     )

@@ -265,7 +265,15 @@ class SplitReader:
         elif class_names is not None:
             num_classes = len(class_names)
         else:
-            num_classes = int(np.max(labels[...])) + 1 if len(labels) else 0
+            # The class count comes from the largest index: refuse NaN, fractions and negative
+            # indices first, or they would be a raw exception or a misleading class count.
+            values = labels[...]
+
+            def first(bad: np.ndarray) -> int:
+                return int(np.flatnonzero(bad)[0])
+
+            self._check_labels(values, first, first)
+            num_classes = int(np.max(values)) + 1 if len(values) else 0
         return SplitInfo(
             path=self.path,
             num_samples=len(images),

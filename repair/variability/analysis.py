@@ -1,19 +1,20 @@
-"""``repair variability``: K models on one split, or the repairs of a run folder; the files.
+"""The parts of ``repair variability``: find the models, predict, build the report's rows.
 
-Reads models and the split, computes with :mod:`repair.variability.matrix`, and writes
-``variability.json``, ``per_input.csv``, ``unstable/repair.h5`` and ``variability.png``.
+Reads models and the split and computes with :mod:`repair.variability.matrix`; the command
+itself (:func:`repair.app.variability.variability`) writes ``variability.json``,
+``per_input.csv``, ``unstable/repair.h5`` and draws ``variability.png``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from repair.core.files import csv_text, write_json_atomic, write_text_atomic
 from repair.core.run_files import MODEL_FILENAME, REPAIRED_DIRNAME, SPLIT_FILENAME
 from repair.errors import DataFormatError, InputNotFoundError
 from repair.variability import matrix
@@ -125,19 +126,26 @@ def write_subset(split: Path, positions: np.ndarray, output: Path) -> Path:
         )  # fmt: skip
 
 
-def analyze_variability(
+@dataclass(frozen=True)
+class Measured:
+    """K models on one split: the report (variability.json), the per_input.csv rows and the
+    positions of the unstable inputs (right in some models, not all)."""
+
+    report: dict[str, Any]
+    per_input: list[list[object]]
+    unstable: np.ndarray
+
+
+def measure_variability(
     *,
-    data_dir: Path,
+    split: Path,
     model_dirs: Sequence[Path] | None = None,
     runs_dir: Path | None = None,
     original_model_dir: Path | None = None,
-    target_data: str = "test.h5",
-    output_dir: Path,
     batch_size: int = 256,
-) -> dict[str, Any]:
-    """Measure K models (``model_dirs``) or the repaired models of ``runs_dir`` on
-    ``data_dir/target_data``; write the four outputs into ``output_dir``; return the report."""
-    split = Path(data_dir) / target_data
+) -> Measured:
+    """Predict K models (``model_dirs``) or the repaired models of ``runs_dir`` on ``split``
+    and measure how they vary; for runs, also what they fixed and broke against the original."""
     target_labels = None
     if runs_dir is not None:
         model_dirs = find_run_models(runs_dir)
@@ -163,23 +171,13 @@ def analyze_variability(
         ),
     }
     if runs_dir is not None:
-        report["runs"] = _runs_part(
+        report["runs"] = runs_part(
             original_model_dir, split, batch_size, true, correct, target_labels
         )
-    result = matrix.per_input(predictions, true)
     unstable = np.flatnonzero(matrix.unstable_mask(correct))
     report["unstable"] = int(len(unstable))
-    output_dir = Path(output_dir)
-    write_json_atomic(output_dir / REPORT_FILENAME, report)
-    rows = per_input_rows(result, true, split_ids(split), k)
-    write_text_atomic(output_dir / PER_INPUT_FILENAME, csv_text(rows))
-    if len(unstable):
-        write_subset(split, unstable, output_dir / UNSTABLE_DIRNAME / SPLIT_FILENAME)
-    from repair.reports._figure import save_png
-    from repair.reports.variability import label_spread_chart
-
-    save_png(label_spread_chart(report), output_dir / CHART_FILENAME)
-    return report
+    rows = per_input_rows(matrix.per_input(predictions, true), true, split_ids(split), k)
+    return Measured(report, rows, unstable)
 
 
 def split_ids(split: Path) -> np.ndarray | None:
@@ -192,7 +190,7 @@ def split_ids(split: Path) -> np.ndarray | None:
         return _decode_strings(file[IMAGE_IDS][...]) if IMAGE_IDS in file else None
 
 
-def _runs_part(
+def runs_part(
     original_model_dir: Path,
     split: Path,
     batch_size: int,

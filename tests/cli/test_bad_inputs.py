@@ -156,3 +156,64 @@ def test_empty_results_file_is_a_clear_error(tmp_path: Path) -> None:
         ]
     )
     _assert_one_error_line(result, 1, "non-empty JSON array")
+
+
+def _digits(n: int, value: float = 0.5) -> np.ndarray:
+    return np.full((n, 8, 8, 1), value, dtype=np.float32)
+
+
+# Split defects `repair test` must name in one line (group, string labels and zero rows are
+# checked through `repair train` in test_bad_split_files.py).
+BAD_SPLITS = {
+    "label beyond the class names": (
+        {"images": _digits(2), "labels": np.array([0, 12]), "@class_names": list("0123456789")},
+        "label 12 at row 1",
+        "within the 10 class names",
+    ),
+    "NaN class index": (
+        {"images": _digits(2), "labels": np.array([0, np.nan])},
+        "label nan at row 1",
+    ),
+    "negative class index": (
+        {"images": _digits(2), "labels": np.array([0, -1])},
+        "label -1 at row 1",
+    ),
+    "labels not one-hot": (
+        {"images": _digits(2), "labels": np.array([[0.7, 0.3] + [0] * 8, np.eye(10)[1]])},
+        "must be one-hot rows",
+        "row 0",
+    ),
+    "NaN pixels": (
+        {"images": _digits(3).copy(), "labels": np.eye(10)[:3], "@nan_at": 2},
+        "NaN or infinite pixels (first at row 2)",
+    ),
+    "pixels outside [0, 1]": (
+        {"images": _digits(2, 3.0), "labels": np.eye(10)[:2]},
+        "must lie in [0, 1]",
+        "row 0 has values in [3, 3]",
+    ),
+    "image_ids shorter than images": (
+        {"images": _digits(3), "labels": np.eye(10)[:3], "image_ids": np.array([b"a", b"b"])},
+        "'image_ids' must hold one name per image",
+        "got (2,)",
+    ),
+}
+
+
+@pytest.mark.parametrize("defect", BAD_SPLITS)
+def test_a_defective_split_is_one_error_line_naming_it(
+    defect: str, digits_model_dir: Path, tmp_path: Path
+) -> None:
+    content, *fragments = BAD_SPLITS[defect]
+    with h5py.File(tmp_path / "bad.h5", "w") as file:
+        for key, value in content.items():
+            if key == "@class_names":
+                file.attrs["class_names"] = value
+            elif key != "@nan_at":
+                file[key] = value
+        if "@nan_at" in content:
+            file["images"][content["@nan_at"], 3, 3, 0] = np.nan
+    args = ["test", "--model_dir", digits_model_dir, "--data_dir", tmp_path]
+    result = run_repair([*args, "--target_data", "bad.h5"])
+    _assert_one_error_line(result, 1, "bad.h5", *fragments)
+    assert "Error:" not in result.stderr and "Traceback" not in result.stderr

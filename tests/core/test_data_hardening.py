@@ -38,6 +38,8 @@ def _images(n: int, value: float = 0.5) -> np.ndarray:
         ({"images": _images(2), "labels": np.array([[1, 1], [0, 1]])}, "must be one-hot"),
         ({"images": _images(2), "labels": np.array([[0.7, 0.3], [0, 1]])}, "must be one-hot"),
         ({"images": _images(2), "labels": np.array([0.0, 1.5])}, "is not a class index"),
+        ({"images": _images(2), "labels": np.array([0.0, np.nan])}, "label nan at row 1"),
+        ({"images": _images(2), "labels": np.array([0, -1])}, "label -1 at row 1"),
     ],
 )
 def test_bad_numbers_are_refused_when_read(tmp_path: Path, content: dict, message: str) -> None:

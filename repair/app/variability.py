@@ -1,0 +1,65 @@
+"""``variability`` as a keyword-only function: K models on one split, and the files written.
+
+:mod:`repair.variability.analysis` measures; this writes ``variability.json``,
+``per_input.csv``, ``unstable/repair.h5`` (when some inputs are unstable) and draws
+``variability.png`` with :mod:`repair.reports.variability`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class VariabilityResult:
+    """The report (what variability.json holds) and the files written, in order."""
+
+    report: dict[str, Any]
+    written: tuple[Path, ...]
+
+
+def variability(
+    *,
+    data_dir: Path,
+    model_dirs: Sequence[Path] | None = None,
+    runs_dir: Path | None = None,
+    original_model_dir: Path | None = None,
+    target_data: str = "test.h5",
+    output_dir: Path,
+    batch_size: int = 256,
+) -> VariabilityResult:
+    """Measure K models (``model_dirs``) or the repaired models of ``runs_dir`` on
+    ``data_dir/target_data``; write the outputs into ``output_dir``."""
+    from repair.core.files import csv_text, write_json_atomic, write_text_atomic
+    from repair.core.run_files import SPLIT_FILENAME
+    from repair.reports._figure import save_png
+    from repair.reports.variability import label_spread_chart
+    from repair.variability.analysis import (
+        CHART_FILENAME,
+        PER_INPUT_FILENAME,
+        REPORT_FILENAME,
+        UNSTABLE_DIRNAME,
+        measure_variability,
+        write_subset,
+    )
+
+    split = Path(data_dir) / target_data
+    measured = measure_variability(
+        split=split,
+        model_dirs=model_dirs,
+        runs_dir=runs_dir,
+        original_model_dir=original_model_dir,
+        batch_size=batch_size,
+    )
+    output_dir = Path(output_dir)
+    written = [write_json_atomic(output_dir / REPORT_FILENAME, measured.report)]
+    written.append(write_text_atomic(output_dir / PER_INPUT_FILENAME, csv_text(measured.per_input)))
+    if len(measured.unstable):
+        unstable = output_dir / UNSTABLE_DIRNAME / SPLIT_FILENAME
+        written.append(Path(write_subset(split, measured.unstable, unstable)))
+    chart = label_spread_chart(measured.report)
+    written.append(save_png(chart, output_dir / CHART_FILENAME))
+    return VariabilityResult(measured.report, tuple(written))
