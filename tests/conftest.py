@@ -6,7 +6,9 @@ writes next to the data (``repair target`` does) takes ``digits_workdir``, a fre
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -16,6 +18,27 @@ from typer.testing import CliRunner, Result
 from repair.cli.main import app
 
 SPLITS = ("train.h5", "val.h5", "test.h5", "repair.h5")
+_REAL_HOME = os.environ.get("HOME")
+_HOME_KEY = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the session a temporary HOME before any test module is imported: Keras
+    (~/.keras), matplotlib (~/.cache, ~/.config) and the Adversarial Robustness Toolbox (~/.art)
+    create folders in the home on import, and tests never leave files in the user's home."""
+    home = tempfile.mkdtemp(prefix="repair-tests-home-")
+    config.stash[_HOME_KEY] = home
+    os.environ["HOME"] = home
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_HOME_KEY, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
+        if _REAL_HOME is None:
+            os.environ.pop("HOME", None)
+        else:
+            os.environ["HOME"] = _REAL_HOME
 
 
 def run_repair(args: Sequence[str]) -> Result:
