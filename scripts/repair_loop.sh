@@ -38,7 +38,7 @@ Usage: bash scripts/repair_loop.sh [options] [-- extra options for repair optimi
   --test_data FILE        split file in DATA_DIR that measures each model [test.h5]
   --method NAME           repair method [Arachne]
   --random_state N        seed; iteration k uses N + k [0]
-  --require SPEC          stop once met, e.g. 'pedestrian>=75!,car>=90,overall>=-1' ('!': with
+  --require EXPRESSIONS   stop once met, e.g. 'pedestrian>=75!,car>=90,overall>=-1' ('!': with
                           95 % confidence; 'pedestrian+!': a significant rise); exit 1 if
                           never met (see `repair utils compare --help`)
   -h, --help              show this help

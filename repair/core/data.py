@@ -1,4 +1,4 @@
-"""HDF5 dataset splits (SPEC §2): validated reading in batches, chunked atomic writing.
+"""HDF5 dataset splits (docs/formats.md): validated reading in batches, chunked atomic writing.
 
 A split file holds ``images`` (N, H, W, C) in [0, 1] and ``labels`` (N, K) one-hot, optionally
 ``image_ids`` and ``attribute_ids`` (N,) UTF-8 strings and a ``class_names`` file attribute, and

@@ -1,4 +1,6 @@
-"""Split a repair set into positive (correct) and negative (misclassified) inputs (SPEC §4).
+"""Split a repair set into positive (correct) and negative (misclassified) inputs.
+
+The layout is described in docs/formats.md, "`repair target` layout".
 
 The source is read in batches and every sample is routed to the files it belongs to; all files
 are written in a hidden staging folder and moved into place only when the whole split succeeded.
@@ -56,7 +58,7 @@ class TargetSummary:
 
 
 def labels_json(labels: list[int]) -> list[list[object]]:
-    """The ``labels.json`` content for the given labels (SPEC §4)."""
+    """The ``labels.json`` content for the given labels (docs/formats.md, the target layout)."""
     return [[str(label), {"repair_priority": 0, "prevent_degradation": 0}] for label in labels]
 
 
@@ -128,7 +130,7 @@ def split_positive_negative(
     batch_size: int = 256,
     keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> TargetSummary:
-    """Write the positive/negative layout of SPEC §4 for ``source`` into ``output_dir``.
+    """Write the positive/negative layout (docs/formats.md) for ``source`` into ``output_dir``.
 
     ``keep(true, predicted)``, when given, returns the mask of a batch's samples to write: ``repair
     drift --write_negatives`` keeps only the misclassified inputs of the drifted labels.

@@ -1,1 +1,1 @@
-"""Dataset plugins: each turns a dataset's own files into the HDF5 splits of SPEC §2."""
+"""Dataset plugins: each turns a dataset's own files into the HDF5 splits of docs/formats.md."""

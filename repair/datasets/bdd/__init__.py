@@ -1,7 +1,7 @@
 """BDD100K objects: crop labelled objects out of driving frames, sample them, pack them.
 
 The 13 object classes of the detection labels, in the order that fixes their label index
-(SPEC §2).
+(docs/formats.md, "Dataset splits").
 """
 
 BDD_CLASSES: tuple[str, ...] = (
