@@ -23,11 +23,8 @@ from repair.robustness.attacks import (
     art_classifier,
     numpy_global_seed,
 )
+from repair.robustness.keys import ATTACK_KEY, EPS_KEY, SOURCE_INDEX_KEY, SOURCE_MODEL_KEY
 
-ATTACK_KEY = "attack"
-EPS_KEY = "eps"
-SOURCE_MODEL_KEY = "source_model"
-SOURCE_INDEX_KEY = "source_index"
 ATTACK_KEYS = {
     ATTACK_KEY: str,
     EPS_KEY: np.float64,

@@ -20,6 +20,13 @@ import numpy as np
 from repair.core.files import csv_text
 from repair.core.results import LabelScore
 from repair.errors import ConfigError, DataFormatError, InputNotFoundError
+from repair.robustness.keys import (
+    ATTACK_KEY,
+    CORRUPTION_KEY,
+    EPS_KEY,
+    INTENSITY_KEY,
+    SOURCE_MODEL_KEY,
+)
 
 CLEAN = "clean"
 ADVERSARIAL = "adversarial"
@@ -104,20 +111,20 @@ def image_strata(
     ``source_model`` (a model file's path) to the name the audit gives that model.
     """
     model_names = model_names or {}
-    if "attack" in extras:
-        kinds = extras["attack"]
-        levels = np.asarray(extras["eps"], dtype=np.float64)
-        sources = [model_names.get(s, s) for s in extras.get("source_model", [""] * num_images)]
+    if ATTACK_KEY in extras:
+        kinds = extras[ATTACK_KEY]
+        levels = np.asarray(extras[EPS_KEY], dtype=np.float64)
+        sources = [model_names.get(s, s) for s in extras.get(SOURCE_MODEL_KEY, [""] * num_images)]
         keys = [
             Stratum(ADVERSARIAL, str(k), float(e), str(s))
             for k, e, s in zip(kinds, levels, sources, strict=True)
         ]
-    elif "corruption" in extras:
-        levels = np.asarray(extras["intensity"], dtype=np.float64)
-        categories = {name: category_of(str(name)) for name in set(extras["corruption"])}
+    elif CORRUPTION_KEY in extras:
+        levels = np.asarray(extras[INTENSITY_KEY], dtype=np.float64)
+        categories = {name: category_of(str(name)) for name in set(extras[CORRUPTION_KEY])}
         keys = [
             Stratum(categories[k], str(k), float(i))
-            for k, i in zip(extras["corruption"], levels, strict=True)
+            for k, i in zip(extras[CORRUPTION_KEY], levels, strict=True)
         ]
     else:
         return [Stratum(CLEAN, CLEAN, 0.0)], np.zeros(num_images, dtype=np.int64)

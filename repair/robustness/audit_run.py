@@ -35,8 +35,8 @@ from repair.robustness.audit import (
     transfer_cells,
     transfer_csv,
 )
+from repair.robustness.keys import STRATUM_KEYS
 
-STRATUM_KEYS = ("attack", "eps", "source_model", "corruption", "intensity")
 TRANSFER_CHART = "transfer.png"
 
 

@@ -24,10 +24,8 @@ from repair.robustness.corruptions import (
     get_corruption,
     stratum_rng,
 )
+from repair.robustness.keys import CORRUPTION_KEY, INTENSITY_KEY, SOURCE_INDEX_KEY
 
-CORRUPTION_KEY = "corruption"
-INTENSITY_KEY = "intensity"
-SOURCE_INDEX_KEY = "source_index"
 # Values per block: 1,024 images of 32x32x3, fewer of larger ones (bounded memory). The block
 # is part of each generator's seed, so it depends on the image shape only, never on options.
 BLOCK_VALUES = 1024 * 32 * 32 * 3
