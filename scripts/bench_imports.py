@@ -5,7 +5,7 @@ runs as `python -m repair ...` on the same small real inputs, --runs times; the 
 its median wall time beside `repair --help`'s, and, for scale, the median time of importing
 TensorFlow and Keras alone (what each of these commands would pay if it imported them).
 
-Usage: python scripts/bench_imports.py [--runs 5]
+Usage: python scripts/bench_imports.py [--runs 3]
 Pin to two cores with `taskset -c 0,1 python scripts/bench_imports.py`.
 """
 
@@ -35,7 +35,7 @@ def median_seconds(command: list[str], cwd: Path, runs: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs per command (median)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per command (median)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         digits = Path(scratch) / "digits"

@@ -65,6 +65,8 @@ def close_progress_bars() -> None:
     """Close the bars a failed command left open, so none redraws after its error."""
     tqdm_module = sys.modules.get("tqdm.std")
     if tqdm_module is not None:
+        # tqdm keeps its open bars in a private set and offers no public list; getattr with a
+        # default makes this a no-op, not a crash, should a release rename it.
         for bar in list(getattr(tqdm_module.tqdm, "_instances", ())):
             bar.close()
 
