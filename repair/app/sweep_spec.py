@@ -2,7 +2,8 @@
 
 A chunk is one numbered repair set ``<chunks_dir>/<c>/repair.h5``, as written by
 ``repair utils split_dataset`` (default ``<data_dir>/repairsets``): the new data a team gets
-between two repairs, as in the tutorial's repair loop. A variant is one combination of the
+between two repairs, as in the tutorial's repair loop. Without chunks, the sweep repairs
+``<data_dir>/repair.h5`` as a whole, one chunk named ``all``. A variant is one combination of the
 method's options; a TOML list value makes the grid go over its items.
 """
 
@@ -20,6 +21,7 @@ from repair.core.run_files import SPLIT_FILENAME
 from repair.errors import ConfigError, InputNotFoundError
 
 CHUNKS_DIRNAME = "repairsets"  # repair utils split_dataset's default output folder
+WHOLE_CHUNK = "all"  # the one chunk of a sweep over DATA_DIR/repair.h5 as a whole
 SPEC_KEYS = {
     "model_dir", "data_dir", "chunks_dir", "test_data", "output_dir", "method", "labels",
     "chunks", "seeds", "chain", "batch_size", "device", "localize", "optimize",
@@ -118,8 +120,30 @@ def find_chunks(chunks_dir: Path) -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
-def chunk_file(chunks_dir: Path, chunk: int) -> Path:
+def chunk_file(chunks_dir: Path, chunk: int | str) -> Path:
+    """``<chunks_dir>/<c>/repair.h5``; the whole chunk (WHOLE_CHUNK) is ``<chunks_dir>/repair.h5``,
+    ``chunks_dir`` then being the data folder."""
+    if chunk == WHOLE_CHUNK:
+        return chunks_dir / SPLIT_FILENAME
     return chunks_dir / str(chunk) / SPLIT_FILENAME
+
+
+def sweep_chunks(
+    chunks_dir: Path, chunks: tuple[int, ...] | None, data_dir: Path
+) -> tuple[Path, tuple[int | str, ...]]:
+    """The folder of the chunks and the chunks to use (see :func:`check_chunks`). When
+    ``chunks_dir`` holds no chunks and none are named, ``data_dir/repair.h5`` is swept as a
+    whole: one chunk, WHOLE_CHUNK, in ``data_dir``."""
+    if chunks is None and not find_chunks(chunks_dir):
+        if (data_dir / SPLIT_FILENAME).is_file():
+            return data_dir, (WHOLE_CHUNK,)
+        raise InputNotFoundError(
+            f"no chunks <c>/{SPLIT_FILENAME} in {chunks_dir} and no {SPLIT_FILENAME} in "
+            f"{data_dir} to sweep as a whole; give a data folder holding {SPLIT_FILENAME}, or "
+            "make chunks with `repair utils split_dataset --input DATA_DIR/repair.h5 "
+            "--chunk_size 100`"
+        )
+    return chunks_dir, check_chunks(chunks_dir, chunks)
 
 
 def check_chunks(chunks_dir: Path, chunks: tuple[int, ...] | None) -> tuple[int, ...]:

@@ -13,13 +13,21 @@ from repair.cli._options import BatchSize, DataDir, JsonOutput, parse_name_list
 
 
 def model_list(text: str, option: str = "--model_dirs") -> list[Path]:
-    """``'m0,m1'`` -> paths, each of which must exist (a usage error names the missing one)."""
+    """``'m0,m1'`` -> paths, each of which must exist and be named once (a usage error names
+    the missing or repeated one)."""
     paths = [Path(part) for part in parse_name_list(text)]
     if not paths:
         raise UsageError(f"{option} needs comma-separated model folders; got {text!r}")
+    seen: dict[Path, Path] = {}
     for path in paths:
         if not path.exists():
             raise UsageError(f"{option}: no such model folder or file: {path}")
+        if path.resolve() in seen:
+            raise UsageError(
+                f"{option} names one model twice ({seen[path.resolve()]} and {path}); "
+                "each model counts once"
+            )
+        seen[path.resolve()] = path
     return paths
 
 

@@ -1,5 +1,8 @@
-"""Charts of the robustness audit: accuracy against intensity per corruption or attack, and the
-transfer of adversarial examples between models as a heat map."""
+"""Charts of the robustness audit: accuracy against intensity, and transfer as a heat map.
+
+Accuracy against intensity per corruption or attack, and the transfer of adversarial examples
+between models.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from repair.reports._figure import LABEL_SIZE, TITLE_SIZE, new_figure, shorten
-from repair.robustness.audit import (
-    ADVERSARIAL,
-    CATEGORIES,
-    CLEAN,
-    AuditRow,
-    TransferCell,
-    curve_rows,
-    pooled,
-)
+from repair.robustness.audit import ADVERSARIAL, CATEGORIES, CLEAN, AuditRow, pooled
+from repair.robustness.audit_summary import TransferCell, curve_rows
 
 PANEL_W, PANEL_H = 330, 260  # pixels per panel
 HEAD_PX, FOOT_PX = 60, 90  # title above the panels, axis label and legend below
