@@ -19,6 +19,7 @@ import numpy as np
 
 from repair.core.files import csv_text
 from repair.core.results import LabelScore
+from repair.core.run_files import RESULTS_FILENAME
 from repair.errors import ConfigError, DataFormatError, InputNotFoundError
 from repair.robustness.keys import (
     ATTACK_KEY,
@@ -396,7 +397,7 @@ def is_audit(path: str | Path) -> bool:
     ``audit_labels.csv`` and no ``results.json``) rather than a ``results.json``."""
     path = Path(path)
     if path.is_dir():
-        return (path / LABELS_FILE).is_file() and not (path / "results.json").exists()
+        return (path / LABELS_FILE).is_file() and not (path / RESULTS_FILENAME).exists()
     return path.suffix == ".csv"
 
 
