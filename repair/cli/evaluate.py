@@ -100,13 +100,16 @@ def evaluate_command(
     )
     if json_output:
         print(json.dumps(report))
-    elif holdout is not None:
+        return
+    if holdout is not None:
         from repair.variability.holdout import format_holdout
 
         print(format_holdout(report))
     else:
         print(format_report(report), end="")
-        print(f"wrote {output_dir / 'result.txt'}")
+    from repair.core.run_files import EVALUATE_REPORT_FILENAME, EVALUATE_RESULT_FILENAME
+
+    print(f"wrote {output_dir / EVALUATE_RESULT_FILENAME} and {EVALUATE_REPORT_FILENAME}")
 
 
 COMMAND_SETTINGS = {"context_settings": METHOD_CONTEXT, "cls": command_with_help(evaluate_help)}

@@ -211,9 +211,11 @@ def test_tosem_localizes_over_conv_and_dense_and_de_is_reproducible(
 def test_bidirectional_without_positives_is_a_clear_error(
     digits_model_dir: Path, target_dir: Path, tmp_path: Path
 ) -> None:
+    alone = tmp_path / "alone" / "negative"  # no positive/ beside it to take instead
+    shutil.copytree(target_dir / "negative", alone)
     result = run_repair(
         ["localize", "--model_dir", digits_model_dir, "--target_data_dir",
-         target_dir / "negative", "--output_dir", tmp_path, "--localizer=bidirectional"]
+         alone, "--output_dir", tmp_path, "--localizer=bidirectional"]
     )  # fmt: skip
     assert result.exit_code == 2 and "--positive_inputs_dir" in result.stderr  # a usage error
 
@@ -339,9 +341,6 @@ def test_localize_takes_the_positives_beside_the_negatives(
     weights = [(tmp_path / name / "weights.csv").read_text() for name in ("found", "given")]
     assert weights[0] == weights[1]
     assert "positive inputs:" not in run_ok([*common, "--output_dir", tmp_path / "v1"]).stderr
-    # Without a positive/ folder beside it, the refusal stays.
-    alone = tmp_path / "alone" / "negative"
-    shutil.copytree(negatives, alone)
-    refused = run_repair(["localize", "--model_dir", digits_model_dir, "--target_data_dir", alone,
-                          "--version=tosem"])  # fmt: skip
-    assert refused.exit_code == 2 and "needs --positive_inputs_dir" in refused.stderr
+    # --version tosem takes them too (its localizer is the bidirectional one).
+    tosem = run_ok([*common, "--output_dir", tmp_path / "tosem", "--version=tosem"])
+    assert beside in tosem.stderr
