@@ -240,9 +240,10 @@ def evaluate_method(
     ]
     # What the runs' rates are measured on, for `repair variability --runs_dir` to default to:
     # the test file when plain runs measured their rates on it, else the repair split.
-    scored = scored_split(target_data_dir, positive_inputs_dir)
     if test_data is not None and holdout is None:
-        scored = Path(test_data)
+        scored: Path | None = Path(test_data)
+    else:
+        scored = scored_split(target_data_dir, positive_inputs_dir)
     settings = {
         "method": method.name,
         "model_dir": str(model_dir),

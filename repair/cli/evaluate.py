@@ -69,12 +69,13 @@ def evaluate_command(
 
     Options not listed here belong to the method (see the end of this help).
     """
+    from repair.cli._app import UsageError
     from repair.cli._methods import method_options
 
     if holdout is not None and not 0.0 < holdout < 1.0:
-        from repair.cli._app import UsageError
-
         raise UsageError(f"--holdout must be a fraction in (0, 1), like 0.5; got {holdout}")
+    if ray_address is not None and executor != ExecutorName.ray:
+        raise UsageError(f"--ray_address needs --executor ray; got --executor {executor.value}")
     method_class, (localize_options, optimize_options) = method_options(
         method, ctx.args, ["localize", "optimize"]
     )
