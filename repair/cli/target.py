@@ -9,12 +9,13 @@ import typer
 
 from repair.cli._app import UsageError
 from repair.cli._options import BatchSize, DataDir, JsonOutput, ModelDir, RandomState
+from repair.core.run_files import SPLIT_FILENAME, negative_dir, positive_dir
 
 
 def target_command(
     model_dir: ModelDir,
     data_dir: DataDir,
-    target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "repair.h5",
+    target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = SPLIT_FILENAME,
     batch_size: BatchSize = 256,
     holdout: Annotated[
         float | None,
@@ -55,7 +56,7 @@ def target_command(
         print(f"| {row.label} | {row.name} | {row.positive} | {row.negative} |")
     print(
         f"positive: {result.positive}, negative: {result.negative}, "
-        f"total: {result.total}; written to {data_dir}/positive and {data_dir}/negative"
+        f"total: {result.total}; written to {positive_dir(data_dir)} and {negative_dir(data_dir)}"
     )
     if held is not None:
         print(f"held out {held.total} images in {held.path}")

@@ -35,6 +35,7 @@ def format_report(report: dict[str, Any]) -> str:
     """The per-label spread table and the headline numbers, for people."""
     lines = [
         f"{report['K']} models on {report['split']} ({report['n']} inputs)",
+        f"split measured: {report['split']} ({report['split_reason']})",
         "| label | name | n | mean | std | noise floor | min | max |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -86,7 +87,14 @@ def variability_command(
             show_default=False,
         ),
     ] = None,
-    target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "test.h5",
+    target_data: Annotated[
+        str | None,
+        typer.Option(
+            help="Split file inside DATA_DIR [test.h5; with --runs_dir of an evaluate folder, "
+            "the split its runs were scored on].",
+            show_default=False,
+        ),
+    ] = None,
     output_dir: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path(
         "outputs/variability"
     ),

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repair.core.data import SplitReader, SplitWriter
+from repair.core.run_files import SPLIT_FILENAME
 from repair.errors import ConfigError
 
-CHUNK_FILE = "repair.h5"
 READ_BATCH = 4096
 
 
@@ -65,7 +65,7 @@ def split_into_chunks(
         for index, (start, stop) in enumerate(
             plan_chunks(reader.info.num_samples, chunk_size, num_chunks)
         ):
-            path = output_dir / str(index) / CHUNK_FILE
+            path = output_dir / str(index) / SPLIT_FILENAME
             _copy_range(reader, start, stop, path)
             chunks.append(Chunk(index, start, stop, path))
     return chunks

@@ -15,6 +15,7 @@ import numpy as np
 
 from repair.core.data import SplitReader, SplitWriter
 from repair.core.files import temporary_sibling
+from repair.core.run_files import TARGET_HOLDOUT_DIRNAME
 from repair.core.split import TargetSummary, split_positive_negative
 from repair.core.tf import keras
 from repair.errors import ConfigError
@@ -71,9 +72,6 @@ def write_parts(
     return int((~held).sum()), int(held.sum())
 
 
-HOLDOUT_DIR = "holdout"
-
-
 @dataclass(frozen=True)
 class HeldOut:
     """The held-out part ``split_with_holdout`` wrote: its file and image count."""
@@ -97,7 +95,7 @@ def split_with_holdout(
         return split_positive_negative(model, source, data_dir, batch_size), None
     with SplitReader(source) as reader:
         held = holdout_mask(reader.labels(), fraction, seed)
-    held_path = data_dir / HOLDOUT_DIR / source.name
+    held_path = data_dir / TARGET_HOLDOUT_DIRNAME / source.name
     kept_tmp = temporary_sibling(data_dir / source.name)
     held_tmp = temporary_sibling(held_path)
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repair.core.results import LabelScore
+from repair.core.run_files import RESULTS_FILENAME
 from repair.errors import ConfigError, DataFormatError
 from repair.robustness.audit import CLEAN, LABELS_FILE, AuditRow, Stratum, audit_models, read_audit
 
@@ -52,7 +53,7 @@ def is_audit(path: str | Path) -> bool:
     ``audit_labels.csv`` and no ``results.json``) rather than a ``results.json``."""
     path = Path(path)
     if path.is_dir():
-        return (path / LABELS_FILE).is_file() and not (path / "results.json").exists()
+        return (path / LABELS_FILE).is_file() and not (path / RESULTS_FILENAME).exists()
     return path.suffix == ".csv"
 
 

@@ -30,6 +30,12 @@ class Arachne(RepairMethod):
     localize_options = LocalizeConfig
     optimize_options = OptimizeConfig
 
+    @classmethod
+    def localize_reads_positives(cls, options: LocalizeConfig) -> bool:
+        """The bidirectional localizer (``--version tosem``'s) weighs negatives against
+        positives."""
+        return options.resolved_localizer == "bidirectional"
+
     def localize(self, task: RepairTask, options: LocalizeConfig) -> LocalizeResult:
         from repair.core.run_files import write_localized
         from repair.methods.arachne import localize

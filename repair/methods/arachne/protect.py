@@ -18,6 +18,7 @@ import numpy as np
 from repair.core.label_results import compare_results, find_label
 from repair.core.requirements import Requirement, RequirementResult, check_requirements
 from repair.core.results import LabelScore, label_scores
+from repair.core.run_files import SPLIT_FILENAME
 from repair.errors import ConfigError, InputNotFoundError
 from repair.methods.arachne.scores import SetResults
 
@@ -116,7 +117,7 @@ def validation_path(text: str) -> Path:
     """``text`` as a split file, or the ``repair.h5`` in the folder it names."""
     path = Path(text)
     if path.is_dir():
-        path = path / "repair.h5"
+        path = path / SPLIT_FILENAME
     if not path.is_file():
         raise InputNotFoundError(f"--validation_data: no split file at {path}")
     return path
