@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from repair.core.data import SPLIT_NAMES, SplitWriter
+from repair.core.data import SplitWriter
+from repair.core.data.format import SPLIT_NAMES
 from repair.core.owned import commit_staged, remove_stale_temporaries, staging_folder
 from repair.core.resources import available_memory
 from repair.datasets.base import DatasetPlugin, SampleIndex
