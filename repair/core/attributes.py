@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from repair.core.conditions import UNDEFINED
-from repair.core.data import SPLIT_NAMES, SplitReader, SplitWriter, check_extra_name
+from repair.core.data import SplitReader, SplitWriter
+from repair.core.data.format import SPLIT_NAMES, check_extra_name
 from repair.core.files import temporary_sibling
 from repair.errors import ConfigError, DataFormatError, InputNotFoundError
 
