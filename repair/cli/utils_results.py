@@ -1,5 +1,7 @@
-"""``repair utils`` data and results commands: split_dataset, compare, iteration_table,
-label_index. Thin wrappers over :mod:`repair.app.utils` and :mod:`repair.app.compare`.
+"""``repair utils`` data and results commands: thin wrappers over the app's utils and compare.
+
+The commands: split_dataset, compare, iteration_table, label_index, over
+:mod:`repair.app.utils` and :mod:`repair.app.compare`.
 """
 
 from __future__ import annotations
