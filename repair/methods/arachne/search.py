@@ -15,6 +15,7 @@ from typing import TextIO
 import numpy as np
 from tqdm import tqdm
 
+from repair.core.data import Batch, SplitReader
 from repair.core.run_files import (
     HISTORY_FILENAME,
     WEIGHTS_FILENAME,
