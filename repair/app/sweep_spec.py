@@ -22,14 +22,18 @@ from repair.errors import ConfigError, InputNotFoundError
 
 CHUNKS_DIRNAME = "repairsets"  # repair utils split_dataset's default output folder
 WHOLE_CHUNK = "all"  # the one chunk of a sweep over DATA_DIR/repair.h5 as a whole
+MAX_VALUES = 100_000  # a grid axis this long is a typo (0-1000000000), not a sweep
 SPEC_KEYS = {
     "model_dir", "data_dir", "chunks_dir", "test_data", "output_dir", "method", "labels",
     "chunks", "seeds", "chain", "batch_size", "device", "localize", "optimize",
 }  # fmt: skip
 
 
-def parse_int_set(option: str, text: str | int | list) -> tuple[int, ...]:
-    """``'0-3,7'`` (or a TOML list of ints and such strings) -> ``(0, 1, 2, 3, 7)``, sorted."""
+def parse_int_set(
+    option: str, text: str | int | list, maximum: int | None = None
+) -> tuple[int, ...]:
+    """``'0-3,7'`` (or a TOML list of ints and such strings) -> ``(0, 1, 2, 3, 7)``, sorted;
+    no value above ``maximum``, and at most MAX_VALUES of them."""
     parts = text if isinstance(text, list) else [text]
     values: set[int] = set()
     for part in parts:
@@ -46,6 +50,10 @@ def parse_int_set(option: str, text: str | int | list) -> tuple[int, ...]:
                 ) from None
             if low < 0 or high < low:
                 raise ConfigError(f"{option}: {piece!r} is not a range of non-negative integers")
+            if maximum is not None and high > maximum:
+                raise ConfigError(f"{option}: {piece!r} goes past {maximum}, the largest it takes")
+            if high - low + 1 > MAX_VALUES - len(values):
+                raise ConfigError(f"{option}: {text!r} names more than {MAX_VALUES:,} values")
             values.update(range(low, high + 1))
     if not values:
         raise ConfigError(f"{option} names no values; got {text!r}")

@@ -18,7 +18,7 @@ from repair.cli._methods import (
     RayAddress,
     WorkersOption,
 )
-from repair.cli._options import JsonOutput
+from repair.cli._options import MAX_SEED, JsonOutput
 from repair.errors import ConfigError, RepairError
 
 
@@ -168,7 +168,7 @@ def _build_sweep(args: list[str], toml: dict, given: dict) -> Any:
         method = _pick(given["method"], toml, "method", "Arachne")
         method_class, (localize, optimize) = method_options(method, args, ["localize", "optimize"])
         chunk_text = _pick(given["chunks"], toml, "chunks")
-        seeds = parse_int_set("--seeds", _pick(given["seeds"], toml, "seeds", "0"))
+        seeds = parse_int_set("--seeds", _pick(given["seeds"], toml, "seeds", "0"), MAX_SEED)
         chain = _pick(given["chain"], toml, "chain", "none")
         if str(chain) not in ("none", "chunk"):
             raise ConfigError(f"chain must be none or chunk; got {chain!r}")

@@ -26,11 +26,23 @@ def target_command(
         ),
     ] = None,
     random_state: RandomState = 0,
+    where: Annotated[
+        str | None,
+        typer.Option(
+            help="Split only the images of these conditions, per-image keys ANDed: "
+            "'timeofday=night' or 'weather=rainy,timeofday=night'.",
+            show_default=False,
+        ),
+    ] = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Write DATA_DIR/positive (correctly classified) and DATA_DIR/negative (misclassified)."""
     if holdout is not None and not 0 < holdout < 1:
         raise UsageError(f"--holdout must lie strictly between 0 and 1; got {holdout}")
+    if where is not None:
+        from repair.core.conditions import parse_conditions
+
+        parse_conditions(where)  # a malformed --where fails before TensorFlow is imported
     from dataclasses import asdict
 
     from repair.app.commands import target
@@ -42,14 +54,18 @@ def target_command(
         batch_size=batch_size,
         holdout=holdout,
         random_state=random_state,
+        where=where,
     )
     held = result.holdout
     if json_output:
         totals = {"positive": result.positive, "negative": result.negative}
         rows = [asdict(row) for row in result.labels]
         held_out = None if held is None else {"path": str(held.path), "total": held.total}
-        print(json.dumps({"total": result.total, **totals, "labels": rows, "holdout": held_out}))
+        report = {"total": result.total, **totals, "labels": rows, "holdout": held_out}
+        print(json.dumps({**report, "where": where}))
         return
+    if where is not None:
+        print(f"only the images with {where}")
     print("| label | name | positive | negative |")
     print("|---|---|---|---|")
     for row in result.labels:

@@ -125,6 +125,7 @@ def _write_splits(
                 len(index.class_names),
                 index.class_names,
                 with_ids=index.image_ids is not None,
+                extras=dict.fromkeys(index.extras, str),
             ) as writer,
             tqdm(total=len(positions), desc=f"{name}.h5", unit="img", leave=False) as bar,
         ):
@@ -135,6 +136,7 @@ def _write_splits(
                     index.labels[chunk],
                     None if index.image_ids is None else index.image_ids[chunk],
                     None if index.attribute_ids is None else index.attribute_ids[chunk],
+                    {key: values[chunk] for key, values in index.extras.items()},
                 )
                 bar.update(len(chunk))
         written.append(

@@ -29,6 +29,11 @@ from repair.robustness.audit import (
     image_strata,
     sort_key,
 )
+from repair.robustness.audit_conditions import (
+    condition_columns,
+    condition_rows,
+    is_condition_row,
+)
 from repair.robustness.audit_summary import (
     MeanRow,
     TransferCell,
@@ -110,8 +115,12 @@ def run_audit(
     patterns: Sequence[str],
     category_of: Callable[[str], str],
     batch_size: int = 256,
+    strata_keys: Sequence[str] = (),
 ) -> AuditResult:
-    """Measure every model on every file (nothing is written: see :func:`write_audit_tables`)."""
+    """Measure every model on every file (nothing is written: see :func:`write_audit_tables`).
+
+    ``strata_keys``: per-image string keys (``weather``, ``timeofday``) whose values become
+    condition strata (:mod:`repair.robustness.audit_conditions`); every file must have them."""
     names = model_names(model_dirs)
     paths, notes = expand_patterns(data_dir, patterns)
     identities = {model_identity(path): name for path, name in zip(model_dirs, names, strict=True)}
@@ -126,6 +135,9 @@ def run_audit(
             with SplitReader(path) as reader:
                 info = reader.info
                 extras = {k: reader.extra(k) for k in STRATUM_KEYS if k in info.extras}
+                columns = condition_columns(
+                    strata_keys, reader.extras() if strata_keys else {}, file
+                )
                 strata, which = image_strata(len(reader), extras, category_of, identities)
                 desc = f"audit {step}/{steps} {file}"
                 predictions = predict_split(model, reader, batch_size, desc=desc)
@@ -135,15 +147,21 @@ def run_audit(
             )
             rows += found
             label_rows += per_label
+            found, per_label = condition_rows(
+                name, file, columns, predictions.true, predictions.predicted, class_names
+            )
+            rows += found
+            label_rows += per_label
     rows.sort(key=lambda row: sort_key(row, names))
     label_rows.sort(key=lambda row: sort_key(row, names))
+    strata_rows = [row for row in rows if not is_condition_row(row)]
     return AuditResult(
         names,
         files,
         rows,
         label_rows,
-        mean_by_intensity(rows, names),
-        transfer_cells(rows, names),
+        mean_by_intensity(strata_rows, names),
+        transfer_cells(strata_rows, names),
         notes=notes,
     )
 

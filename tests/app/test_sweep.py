@@ -136,6 +136,7 @@ def test_without_chunks_or_repair_h5_a_sweep_says_what_it_needs(
         ("batch_size = 0", "--batch_size must be a positive integer; got 0"),
         ("batch_size = nan", "--batch_size must be a positive integer; got nan"),
         ('device = "bogus"', "--device must be auto, cpu, gpu; got 'bogus'"),
+        ('seeds = "4294967296"', "--seeds: '4294967296' goes past 4294967295"),
     ],
 )
 def test_a_bad_value_in_the_spec_is_a_usage_error_before_any_unit(
@@ -151,6 +152,15 @@ def test_a_bad_value_in_the_spec_is_a_usage_error_before_any_unit(
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and fragment in last, last
     assert not (tmp_path / "out").exists()
+
+
+def test_a_grid_axis_of_more_values_than_a_sweep_can_hold_is_refused() -> None:
+    from repair.app.sweep_spec import MAX_VALUES, parse_int_set
+    from repair.errors import ConfigError
+
+    assert len(parse_int_set("--seeds", f"0-{MAX_VALUES - 1}")) == MAX_VALUES
+    with pytest.raises(ConfigError, match="--seeds: '0-100000' names more than 100,000 values"):
+        parse_int_set("--seeds", f"0-{MAX_VALUES}")
 
 
 def test_resume_after_a_kill_runs_only_the_missing_units(

@@ -137,7 +137,7 @@ def test_target_with_no_positive_is_an_error_and_keeps_old_outputs(
         (["train", "--data_dir=.", "--learning_rate=0"], "--learning_rate must be above 0"),
         (
             ["variability", "--data_dir=.", "--model_dirs=.,./"],
-            "--model_dirs names one model twice",
+            "--model_dirs names a model twice",
         ),
     ],
 )

@@ -15,6 +15,7 @@ from typing import TextIO
 import numpy as np
 from tqdm import tqdm
 
+from repair.core.data import Batch, SplitReader
 from repair.core.run_files import (
     HISTORY_FILENAME,
     WEIGHTS_FILENAME,
@@ -31,8 +32,10 @@ from repair.methods.arachne.config import (
 from repair.methods.arachne.fitness import BatchedFitness
 from repair.methods.arachne.protect import (
     RequirementGuard,
+    check_validation_strata,
     describe_failures,
     failed,
+    input_columns,
     input_weights,
     validation_failures,
     validation_path,
@@ -93,6 +96,7 @@ def _fitness_objective(
     evaluate: BatchedFitness,
     original: np.ndarray,
     labels: tuple[np.ndarray, np.ndarray],
+    positives: SplitReader | Batch,
 ) -> tuple[Objective | None, RequirementGuard | None]:
     """The fitness other than plain Eq. 1 (--fitness, --label_weights, --protect), or None."""
     kind = options.resolved_fitness
@@ -107,7 +111,13 @@ def _fitness_objective(
     guard = None
     if options.protect is not None:
         requirements = protected_requirements(options.protect)
-        guard = RequirementGuard(requirements, *labels, names, evaluate.results(original[None]))
+        extras = positives.extras() if isinstance(positives, SplitReader) else positives.extras
+        columns = input_columns(task.negatives.extras(), extras)  # the inputs' conditions
+        guard = RequirementGuard(
+            requirements, *labels, names, evaluate.results(original[None]), columns
+        )
+        if options.validation_data is not None:  # a bad condition fails before the search
+            check_validation_strata(requirements, validation_path(options.validation_data))
     alpha = float(options.alpha) if kind == "tosem" else 1.0  # Arachne's normalized: no alpha
     return Objective(kind, alpha, weights[0], weights[1], guard), guard
 
@@ -231,6 +241,7 @@ def search_patch(
     model = task.model
     locations = checked_locations(model, task.output_dir / WEIGHTS_FILENAME)
     check_swarm_fits(model, locations, options.num_particles)
+    positives: SplitReader | Batch = task.positives
     if options.uses_all_positives:
         positive_batches = task.positives.batches(task.batch_size)
     else:
@@ -240,7 +251,9 @@ def search_patch(
         task, locations, task.negatives.batches(task.batch_size), positive_batches
     )
     labels = (evaluate.negatives[2].numpy(), evaluate.positives[2].numpy())
-    evaluate.objective, guard = _fitness_objective(task, options, evaluate, original, labels)
+    evaluate.objective, guard = _fitness_objective(
+        task, options, evaluate, original, labels, positives
+    )
     run = _run_de if options.resolved_search == "de" else run_pso
     found = run_with_progress(run, model, locations, options, rng, evaluate, progress)
     unpatched = evaluate(original[None])
