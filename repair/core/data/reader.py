@@ -8,7 +8,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from repair.core.data.checks import check_batch, validate_header
+from repair.core.data.checks import check_pixels, validate_header
 from repair.core.data.format import (
     ATTRIBUTE_IDS,
     DATASET_KEYS,
@@ -87,7 +87,7 @@ class SplitReader:
             raw_images = self._datasets[IMAGES][where]
             raw_labels = self._datasets[LABELS][where]
             images = to_float_images(raw_images)
-            check_batch(self.path, images, raw_labels, where, self.info.num_classes)
+            check_pixels(self.path, images, where)
             labels = to_label_indices(raw_labels)
             ids = {
                 key: decode_strings(self._datasets[key][where])
@@ -134,14 +134,7 @@ class SplitReader:
 
     def labels(self) -> np.ndarray:
         """All class indices (N,), without loading images."""
-        raw = self._datasets[LABELS][...]
-        check_batch(
-            self.path,
-            np.zeros((len(raw), 0), np.float32),
-            raw,
-            slice(0, len(raw)),
-            self.info.num_classes,
-        )
+        raw = self._datasets[LABELS][...]  # checked when the file was opened
         return to_label_indices(raw)
 
 
