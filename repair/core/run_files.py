@@ -44,6 +44,9 @@ SPLIT_FILENAME = "repair.h5"
 LABELS_FILENAME = "labels.json"
 POSITIVE_DIRNAME = "positive"
 NEGATIVE_DIRNAME = "negative"
+# `repair utils risk_calculation_tool`: crops of the matched and of the misrecognised images.
+MATCHED_DIRNAME = "matched_data"
+MISRECOGNITION_DIRNAME = "misrecognition_data"
 HISTORY_HEADER = ("iteration", "best_fitness", "patched", "intact")
 
 

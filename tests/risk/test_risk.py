@@ -1,0 +1,160 @@
+"""`repair utils risk_calculation_tool`: the reference's results.json on a hand-made fixture,
+the risk and its intervals against a hand computation, the crops copied, and bad inputs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repair.risk import rates
+from tests.conftest import run_ok
+from tests.risk.conftest import RiskFixture
+
+
+def wilson(k: int, n: int, z: float) -> tuple[float, float]:
+    """Wilson's score interval, written out from Wilson (1927), as fractions."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+Z95, Z975 = 1.959963984540054, 2.241402727604947
+
+
+def test_wilson_bounds_match_published_values() -> None:
+    assert wilson(5, 10, Z95) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert pytest.approx(Z975) == rates.Z_PRODUCT
+
+
+def test_risk_rows_equal_a_hand_computation() -> None:
+    confusion = np.array([[1, 0, 0], [1, 1, 1], [0, 0, 1]])
+    rows = rates.risk_rows(10, 5, confusion, ("car", "pedestrian", "truck"))
+    assert [row.label for row in rows] == [0, 1, 2]
+    pedestrian = rows[1]
+    assert pedestrian.existence.value == 0.5
+    assert pedestrian.misrecognized.value == pytest.approx(2 / 3)
+    assert pedestrian.risk == pytest.approx(1 / 3)
+    assert pedestrian.existence.interval == pytest.approx(wilson(5, 10, Z95))
+    assert pedestrian.misrecognized.interval == pytest.approx(wilson(2, 3, Z95))
+    (e_low, e_high), (m_low, m_high) = wilson(5, 10, Z975), wilson(2, 3, Z975)
+    assert pedestrian.risk_interval == pytest.approx((e_low * m_low, e_high * m_high))
+    assert rows[0].risk == 0.0 and rows[0].risk_interval[0] == 0.0
+    assert rates.risk_rows(10, 0, np.zeros((3, 3), int), ("a", "b", "c")) == []
+
+
+def test_miss_rate_summary_keeps_the_reference_keys() -> None:
+    summary = rates.miss_rate_summary(np.array([[2, 1], [0, 0]]))
+    assert summary == {
+        "summary": {
+            "0": {"total_image_count": 3, "misrecognized_image_count": 1,
+                  "misrecognized_rate": 1 / 3},
+            "1": {"total_image_count": 0, "misrecognized_image_count": 0,
+                  "misrecognized_rate": 0},
+        },
+        "confusion_matrix": [[2, 1], [0, 0]],
+    }  # fmt: skip
+
+
+def command(fx: RiskFixture, out: Path, target: str = "scene_prob_and_miss_rate", *extra: str):
+    return [
+        "utils", "risk_calculation_tool", f"--calc_target={target}",
+        "--h5_dataset_path", fx.splits, "--scalabel_format_label_path", fx.labels,
+        "--model_dir", fx.model, "--output_dir", out, *extra,
+    ]  # fmt: skip
+
+
+def test_rainy_night_over_folders_of_splits_and_labels(risk_fixture, tmp_path) -> None:
+    out = tmp_path / "out"
+    result = run_ok(
+        command(risk_fixture, out, "scene_prob_and_miss_rate",
+                "--attributes", "weather=rainy, timeofday=night",
+                "--create_image_subset_output_path", risk_fixture.crops)
+    )  # fmt: skip
+    response = json.loads((out / "results.json").read_text())["response"]
+    assert response["query"] == {"weather": "rainy", "timeofday": "night"}
+    # f2 is rainy at night: a0, a1, a2, b0, b1 of the 10 images.
+    assert response["scene_prob"] == {
+        "summary": {"total_image_count": 10, "image_count_matched_to_query": 5,
+                    "existence_rate": 0.5}
+    }  # fmt: skip
+    assert response["miss_rate"]["confusion_matrix"] == [[1, 0, 0], [1, 1, 1], [0, 0, 1]]
+    assert response["miss_rate"]["summary"]["1"] == {
+        "total_image_count": 3, "misrecognized_image_count": 2, "misrecognized_rate": 2 / 3
+    }  # fmt: skip
+    pedestrian = response["risk"]["classes"]["1"]
+    assert pedestrian["name"] == "pedestrian"
+    assert pedestrian["risk"]["value"] == pytest.approx(1 / 3)
+    (e_low, e_high), (m_low, m_high) = wilson(5, 10, Z975), wilson(2, 3, Z975)
+    assert pedestrian["risk"]["low"] == pytest.approx(e_low * m_low)
+    assert pedestrian["risk"]["high"] == pytest.approx(e_high * m_high)
+    assert response["risk"]["existence_rate"]["low"] == pytest.approx(wilson(5, 10, Z95)[0])
+    assert "| 1 | pedestrian | 50.00% | [23.66, 76.34] | 3 | 2 | 66.67% |" in result.stdout
+    assert "| 33.33% |" in result.stdout
+    matched = sorted(p.name for p in (out / "matched_data").iterdir())
+    assert matched == ["a0.jpg", "a1.jpg", "a2.jpg", "b0.jpg", "b1.jpg"]
+    wrong = sorted(p.relative_to(out).as_posix() for p in out.rglob("misrecognition_data/*/*/*"))
+    assert wrong == ["misrecognition_data/1/0/a2.jpg", "misrecognition_data/1/2/b0.jpg"]
+    assert (out / "misrecognition_data/1/0/a2.jpg").read_bytes() == b"a2.jpg"
+
+
+def test_a_label_query_and_a_rerun_that_replaces_only_its_own_files(risk_fixture, tmp_path):
+    out = tmp_path / "out"
+    crops = ["--create_image_subset_output_path", risk_fixture.crops]
+    run_ok(
+        command(
+            risk_fixture, out, "scene_prob_and_miss_rate", "--attributes=timeofday=night", *crops
+        )
+    )
+    assert (out / "matched_data" / "a5.jpg").is_file()
+    (out / "matched_data" / "mine.txt").write_text("the user's")
+    run_ok(
+        command(risk_fixture, out, "scene_prob_and_miss_rate", "--label=pedestrian",
+                "--attributes", "weather=rainy", "--format_json", *crops)
+    )  # fmt: skip
+    text = (out / "results.json").read_text()
+    assert text.startswith('{\n    "response"')  # --format_json: the reference's indent
+    response = json.loads(text)["response"]
+    assert response["query"] == {"label": "1", "weather": "rainy"}
+    # pedestrians in rainy frames (f2, f3): a1, a2, b0 of 10; a2 and b0 missed.
+    assert response["scene_prob"]["summary"]["existence_rate"] == 0.3
+    assert list(response["risk"]["classes"]) == ["1"]
+    assert response["risk"]["classes"]["1"]["risk"]["value"] == pytest.approx(0.3 * 2 / 3)
+    matched = sorted(p.name for p in (out / "matched_data").iterdir())
+    assert matched == ["a1.jpg", "a2.jpg", "b0.jpg", "mine.txt"]
+    assert not (out / "misrecognition_data" / "0").exists()  # a5 (car at night) was dropped
+
+
+def test_miss_rate_alone_counts_every_image_of_one_file(risk_fixture, tmp_path) -> None:
+    out = tmp_path / "out"
+    result = run_ok(
+        ["utils", "risk_calculation_tool", "--calc_target", "miss_rate", "--h5_dataset_path",
+         risk_fixture.splits / "a.h5", "--model_dir", risk_fixture.model, "--output_dir", out,
+         "--json"]
+    )  # fmt: skip
+    response = json.loads(result.stdout)["response"]
+    assert set(response) == {"miss_rate"}
+    assert response["miss_rate"]["confusion_matrix"] == [[1, 1, 0], [1, 1, 1], [0, 0, 1]]
+    assert json.loads((out / "results.json").read_text()) == {"response": response}
+    assert not (out / "matched_data").exists()
+
+
+def test_scene_prob_alone_needs_no_model(risk_fixture, tmp_path) -> None:
+    out = tmp_path / "out"
+    result = run_ok(
+        ["utils", "risk_calculation_tool", "--calc_target=scene_prob", "--h5_dataset_path",
+         risk_fixture.splits, "--scalabel_format_label_path", risk_fixture.labels,
+         "--attributes", "scene=highway", "--output_dir", out, "--label", "0"]
+    )  # fmt: skip
+    response = json.loads((out / "results.json").read_text())["response"]
+    # Cars: a0 (f2, city street), a5 (f4, highway), b2 (f1, highway).
+    assert response == {
+        "query": {"label": "0", "scene": "highway"},
+        "scene_prob": {"summary": {"total_image_count": 10, "image_count_matched_to_query": 2,
+                                   "existence_rate": 0.2}},
+    }  # fmt: skip
+    assert "2 of 10 images match" in result.stdout

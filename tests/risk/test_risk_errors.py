@@ -1,0 +1,128 @@
+"""Bad inputs of `repair utils risk_calculation_tool`: one clear line each, exit 2 for a bad
+option value, exit 1 for a data file that does not hold what the query needs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from repair.core.conditions import check_known, matches, parse_conditions
+from repair.errors import ConfigError
+from tests.conftest import run_repair
+from tests.risk.conftest import write_images
+
+
+def run(fx, out: Path, *options: str, target: str = "scene_prob_and_miss_rate"):
+    return run_repair(
+        ["utils", "risk_calculation_tool", f"--calc_target={target}", "--h5_dataset_path",
+         fx.splits, "--model_dir", fx.model, "--output_dir", out, *options]
+    )  # fmt: skip
+
+
+def error_line(result) -> str:
+    """The one ``error:`` line on stderr (a progress bar may have drawn before it)."""
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "code", "expected"),
+    [
+        (
+            ["--attributes", "wether=rainy"],
+            2,
+            "no attribute 'wether' in {labels}; attributes: scene, timeofday, weather",
+        ),
+        (
+            ["--attributes", "weather=sunny"],
+            2,
+            "--attributes: weather is never 'sunny' in {labels}; its values: clear, rainy",
+        ),
+        (["--attributes", "weather"], 2, "--attributes must be key=value pairs"),
+        (["--attributes", "weather=rainy,weather=clear"], 2, "gives weather two values"),
+        (["--label", "bus"], 2, "--label 'bus' is not a class of"),
+        (["--label", "7"], 2, "Known: car, pedestrian, truck"),
+        (["--calc_target=risk"], 2, "Invalid value for '--calc_target'"),
+    ],
+)
+def test_bad_query_values(risk_fixture, tmp_path, options, code, expected) -> None:
+    result = run(risk_fixture, tmp_path / "out", "--scalabel_format_label_path",
+                 risk_fixture.labels, *options)  # fmt: skip
+    assert result.exit_code == code, result.output
+    assert expected.format(labels=risk_fixture.labels) in error_line(result)
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_options_a_target_needs_or_would_ignore(risk_fixture, tmp_path) -> None:
+    no_labels = run(risk_fixture, tmp_path / "o", "--attributes=weather=rainy")
+    assert no_labels.exit_code == 2
+    assert "--attributes needs --scalabel_format_label_path" in error_line(no_labels)
+    ignored = run(risk_fixture, tmp_path / "o", "--label=car", target="miss_rate")
+    assert ignored.exit_code == 2 and "--calc_target miss_rate counts every" in error_line(ignored)
+    no_model = run_repair(
+        ["utils", "risk_calculation_tool", "--calc_target=miss_rate", "--h5_dataset_path",
+         risk_fixture.splits]
+    )  # fmt: skip
+    assert no_model.exit_code == 2
+    assert "--calc_target miss_rate needs --model_dir" in error_line(no_model)
+    missing = run(risk_fixture, tmp_path / "o", "--scalabel_format_label_path", tmp_path / "nope")
+    assert missing.exit_code == 2 and "--scalabel_format_label_path" in error_line(missing)
+
+
+def test_a_frame_missing_from_the_label_files(risk_fixture, tmp_path) -> None:
+    # labels_1.json holds f1 and f2 only; a5 (a car) comes from f4.
+    result = run(
+        risk_fixture,
+        tmp_path / "out",
+        "--scalabel_format_label_path",
+        risk_fixture.labels / "labels_1.json",
+        "--label=car",
+        "--attributes=weather=clear",
+    )
+    assert result.exit_code == 1
+    assert "frame 'f4.jpg' of image 5 of" in error_line(result)
+    assert "not in the label files" in error_line(result)
+
+
+def test_label_files_that_are_not_scalabel(risk_fixture, tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"frames": []}))
+    result = run(risk_fixture, tmp_path / "out", "--scalabel_format_label_path", bad,
+                 "--attributes=weather=clear")  # fmt: skip
+    assert result.exit_code == 1 and "is not a Scalabel label file" in error_line(result)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run(risk_fixture, tmp_path / "out", "--scalabel_format_label_path", empty,
+                 "--attributes=weather=clear")  # fmt: skip
+    assert result.exit_code == 1 and "no .json files in the folder" in error_line(result)
+
+
+def test_an_unsafe_crop_name_is_refused(risk_fixture, tmp_path) -> None:
+    split = write_images(tmp_path / "splits" / "x.h5", [("../escape.jpg", 0, 1, "f1.jpg")])
+    result = run_repair(
+        ["utils", "risk_calculation_tool", "--calc_target=miss_rate", "--h5_dataset_path", split,
+         "--model_dir", risk_fixture.model, "--output_dir", tmp_path / "out",
+         "--create_image_subset_output_path", risk_fixture.crops]
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "unsafe file name '../escape.jpg' in image_ids of" in error_line(result)
+    assert not (tmp_path / "escape.jpg").exists()
+    assert list((tmp_path / "out").iterdir()) == []  # no results.json, no staging folder left
+
+
+def test_parse_and_check_conditions() -> None:
+    assert parse_conditions(" scene = city street ,timeofday=night", "--where") == {
+        "scene": "city street", "timeofday": "night"
+    }  # fmt: skip
+    assert parse_conditions("weather=rainy,weather=rainy", "--where") == {"weather": "rainy"}
+    for text in ("", " , ", "=rainy", "weather=", "weather=rainy,,"):
+        with pytest.raises(ConfigError, match="--where must be key=value pairs"):
+            parse_conditions(text, "--where")
+    assert matches({"weather": "rainy", "timeofday": "night"}, {"weather": "rainy"})
+    assert not matches({"timeofday": "night"}, {"weather": "rainy"})
+    check_known({"weather": "rainy"}, {"weather": {"rainy"}}, "--where", "x.json")
+    with pytest.raises(ConfigError, match="its values: clear, rainy"):
+        check_known({"weather": "snowy"}, {"weather": {"rainy", "clear"}}, "--where", "x.json")
