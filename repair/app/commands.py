@@ -176,19 +176,25 @@ def target(
     batch_size: int = 256,
     holdout: float | None = None,
     random_state: int = 0,
+    where: str | None = None,
 ) -> TargetResult:
     """Split ``source`` into data_dir/positive and data_dir/negative (the target layout).
 
     ``model`` is a folder, a model file or a loaded model. With ``holdout`` (a fraction), that
     share of each label, drawn from ``random_state``, goes to data_dir/holdout/<source name>
-    instead, to measure the repair on.
+    instead, to measure the repair on. ``where`` (``weather=rainy,timeofday=night``, ANDed)
+    splits only the images of those conditions.
     """
+    from repair.core.conditions import parse_conditions
     from repair.core.holdout import split_with_holdout
     from repair.core.model import load_model
 
     if isinstance(model, str | Path):
         model = load_model(model)
-    summary, held = split_with_holdout(model, source, data_dir, holdout, random_state, batch_size)
+    conditions = () if where is None else parse_conditions(where)
+    summary, held = split_with_holdout(
+        model, source, data_dir, holdout, random_state, batch_size, where=conditions
+    )
     labels = sorted(set(summary.positives) | set(summary.negatives))
     rows = tuple(
         TargetRow(

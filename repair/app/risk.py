@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from repair.core.run_files import MATCHED_DIRNAME, MISRECOGNITION_DIRNAME, RESULTS_FILENAME
 from repair.errors import ConfigError
+
+if TYPE_CHECKING:
+    from repair.core.conditions import Condition
 from repair.risk.rates import RiskRow
 
 CALC_TARGETS = ("scene_prob", "miss_rate", "scene_prob_and_miss_rate")
@@ -39,7 +43,7 @@ class RiskResult:
 def _check_options(
     calc_target: str,
     label: str | None,
-    attributes: Mapping[str, str],
+    attributes: Sequence[Condition],
     labels: Path | None,
     model_dir: Path | None,
 ) -> tuple[bool, bool]:
@@ -55,8 +59,6 @@ def _check_options(
             "--label and --attributes select images for the scene probability; --calc_target "
             "miss_rate counts every image (use scene_prob_and_miss_rate)"
         )
-    if attributes and labels is None:
-        raise ConfigError("--attributes needs --scalabel_format_label_path (the frames' labels)")
     if miss and model_dir is None:
         raise ConfigError(f"--calc_target {calc_target} needs --model_dir (the model to test)")
     return scene, miss
@@ -69,21 +71,22 @@ def risk_calculation(
     output_dir: Path,
     scalabel_format_label_path: Path | None = None,
     label: str | None = None,
-    attributes: Mapping[str, str] | None = None,
+    attributes: Sequence[Condition] = (),
     model_dir: Path | None = None,
     create_image_subset_output_path: Path | None = None,
     format_json: bool = False,
     batch_size: int = 256,
 ) -> RiskResult:
     """Count the images of ``h5_dataset_path`` (a split or a folder of them) that match the
-    query (``label`` and the frame ``attributes``, ANDed), test ``model_dir`` on them, and write
+    query (``label`` and the conditions ``attributes``, ANDed, on the frames of the label
+    files or else on the splits' own per-image keys), test ``model_dir`` on them, and write
     output_dir/results.json; with ``create_image_subset_output_path``, copy the matched crops to
     matched_data/ and the misrecognised ones to misrecognition_data/<true>/<predicted>/."""
     from repair.core.files import make_output_dir, write_text_atomic
     from repair.core.owned import commit_staged, remove_stale_temporaries, staging_folder
     from repair.risk import inputs, rates
 
-    attributes = dict(attributes or {})
+    attributes = tuple(attributes)
     labels = scalabel_format_label_path
     scene, miss = _check_options(calc_target, label, attributes, labels, model_dir)
     h5_files = inputs.expand(Path(h5_dataset_path), ".h5", "--h5_dataset_path")
@@ -98,9 +101,10 @@ def risk_calculation(
         return inputs.make_query(
             info=info,
             label=label,
-            attributes=attributes,
+            conditions=attributes,
             label_paths=label_files,
             label_source=str(labels),
+            h5_paths=h5_files,
         )
 
     found = inputs.scan(
@@ -113,7 +117,7 @@ def risk_calculation(
     rows: list[RiskRow] = []
     if scene:
         query = {} if label is None else {"label": str(info.label_index(label))}
-        response["query"] = {**query, **attributes}
+        response["query"] = {**query, **{c.key: c.value for c in attributes}}
         response["scene_prob"] = rates.scene_prob_summary(found.total, found.matched)
     if miss:
         confusion = rates.confusion_counts(true, predicted, info.num_classes)

@@ -47,7 +47,7 @@ def audit_command(
     if not patterns:
         raise UsageError(f"--target_data needs at least one file or pattern; got {target_data!r}")
     from repair.app.audit import audit
-    from repair.robustness.audit import format_means
+    from repair.robustness.audit_summary import format_means
 
     try:
         result = audit(

@@ -25,11 +25,23 @@ def target_command(
         ),
     ] = None,
     random_state: RandomState = 0,
+    where: Annotated[
+        str | None,
+        typer.Option(
+            help="Split only the images of these conditions, per-image keys ANDed: "
+            "'timeofday=night' or 'weather=rainy,timeofday=night'.",
+            show_default=False,
+        ),
+    ] = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Write DATA_DIR/positive (correctly classified) and DATA_DIR/negative (misclassified)."""
     if holdout is not None and not 0 < holdout < 1:
         raise UsageError(f"--holdout must lie strictly between 0 and 1; got {holdout}")
+    if where is not None:
+        from repair.core.conditions import parse_conditions
+
+        parse_conditions(where)  # a malformed --where fails before TensorFlow is imported
     from dataclasses import asdict
 
     from repair.app.commands import target
@@ -41,6 +53,7 @@ def target_command(
         batch_size=batch_size,
         holdout=holdout,
         random_state=random_state,
+        where=where,
     )
     held = result.holdout
     if json_output:

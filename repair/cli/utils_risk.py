@@ -38,8 +38,8 @@ def risk_calculation_tool_command(
     scalabel_format_label_path: Annotated[
         Path | None,
         typer.Option(
-            help="Label JSON of the frames (BDD/Scalabel), or a folder of them; needed with "
-            "--attributes.",
+            help="Label JSON of the frames (BDD/Scalabel), or a folder of them, to match "
+            "--attributes on [default: the splits' own per-image keys].",
             exists=True,
             show_default=False,
         ),
@@ -92,7 +92,7 @@ def risk_calculation_tool_command(
         output_dir=output_dir,
         scalabel_format_label_path=scalabel_format_label_path,
         label=label,
-        attributes=parse_conditions(attributes, "--attributes") if attributes is not None else {},
+        attributes=parse_conditions(attributes, "--attributes") if attributes is not None else (),
         model_dir=model_dir,
         create_image_subset_output_path=create_image_subset_output_path,
         format_json=format_json,

@@ -1,7 +1,8 @@
 """Cut a split into consecutive chunks, ``<output_dir>/<k>/repair.h5``, for iterative repair.
 
 The tutorial's repair cycle repairs on one chunk of new data per iteration. Chunks keep the
-samples' order, their ids and the class names; each is written in batches and atomically.
+samples' order, their ids, their extra per-image keys (frame conditions, corruption strata) and
+the class names; each is written in batches and atomically.
 """
 
 from __future__ import annotations
@@ -48,11 +49,18 @@ def plan_chunks(num_samples: int, chunk_size: int, num_chunks: int | None) -> li
 def _copy_range(reader: SplitReader, start: int, stop: int, path: Path) -> None:
     info = reader.info
     with SplitWriter(
-        path, info.image_shape, info.num_classes, info.class_names, with_ids=info.has_ids
+        path,
+        info.image_shape,
+        info.num_classes,
+        info.class_names,
+        with_ids=info.has_ids,
+        extras=reader.extra_dtypes(),
     ) as writer:
         for first in range(start, stop, READ_BATCH):
             batch = reader.read(first, min(first + READ_BATCH, stop))
-            writer.append(batch.images, batch.labels, batch.image_ids, batch.attribute_ids)
+            writer.append(
+                batch.images, batch.labels, batch.image_ids, batch.attribute_ids, batch.extras
+            )
 
 
 def split_into_chunks(

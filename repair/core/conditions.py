@@ -1,73 +1,122 @@
-"""Operating conditions as ``key=value`` pairs (``weather=rainy,timeofday=night``), ANDed.
+"""Operating conditions: ``key=value`` tests on a split's per-image string keys.
 
-BDD100K labels every frame with ``weather``, ``timeofday`` and ``scene``; a condition names
-some of them. Parsing refuses what would otherwise select nothing silently: a part without
-``=``, an empty key or value, one key given two values; :func:`check_known` refuses a key or a
-value that the data does not hold, naming those it does.
+A condition names a per-image string key of a split file and one of its values, such as
+``timeofday=night`` (docs/formats.md, "Dataset splits": ``prepare bdd-objects`` stores the BDD
+frame attributes ``weather``, ``timeofday`` and ``scene``; ``utils add_attributes`` adds keys
+from a CSV). Several conditions, comma-separated, are ANDed: ``weather=rainy,timeofday=night``.
+``repair target --where``, the audit's ``--strata``, the requirement selectors
+(``pedestrian@timeofday=night>=70``) and the risk tool all parse and match them here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from repair.errors import ConfigError
 
-EXAMPLE = "weather=rainy,timeofday=night"
+# The BDD100K frame attributes ``prepare bdd-objects`` stores, and the value of a frame without.
+FRAME_ATTRIBUTES = ("weather", "timeofday", "scene")
+UNDEFINED = "undefined"
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
-def parse_conditions(text: str, option: str) -> dict[str, str]:
-    """``'weather=rainy, timeofday=night'`` -> ``{'weather': 'rainy', 'timeofday': 'night'}``.
+@dataclass(frozen=True)
+class Condition:
+    """Images whose per-image key ``key`` equals ``value``."""
 
-    Keys and values are trimmed; a value keeps its inner spaces (``scene=city street``). A
-    ConfigError names ``option`` and the part that is wrong.
-    """
-    parts = [part.strip() for part in text.split(",")]
-    if not any(parts):
-        raise ConfigError(f"{option} must be key=value pairs like {EXAMPLE}; got {text!r}")
-    conditions: dict[str, str] = {}
+    key: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+def is_condition(text: str) -> bool:
+    """Whether ``text`` (a stratum name) is a condition rather than a corruption stratum."""
+    return "=" in text
+
+
+def parse_conditions(text: str, option: str = "--where") -> tuple[Condition, ...]:
+    """``weather=rainy,timeofday=night`` as conditions (ANDed); ConfigError names the part.
+
+    A key given twice with two values could match nothing, so it is refused."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise ConfigError(f"{option} needs conditions like 'timeofday=night'; got {text!r}")
+    conditions: dict[str, Condition] = {}
     for part in parts:
         key, equals, value = (piece.strip() for piece in part.partition("="))
-        if not equals or not key or not value:
+        if not equals or not _KEY.fullmatch(key) or not value or "=" in value:
             raise ConfigError(
-                f"{option} must be key=value pairs separated by commas, like {EXAMPLE}; "
-                f"got {part!r} in {text!r}"
+                f"{option} parts look like 'timeofday=night' (a per-image key, '=', a value); "
+                f"cannot read {part!r}"
             )
-        if conditions.get(key, value) != value:
+        known = conditions.setdefault(key, Condition(key, value))
+        if known.value != value:
             raise ConfigError(
-                f"{option} gives {key} two values ({conditions[key]!r} and {value!r}); the "
-                "pairs are ANDed, so no input could match both"
+                f"{option} gives '{key}' two values ({known.value}, {value}); conditions are "
+                "ANDed, so an image cannot match both"
             )
-        conditions[key] = value
-    return conditions
+    return tuple(conditions.values())
 
 
-def matches(attributes: Mapping[str, object], conditions: Mapping[str, str]) -> bool:
-    """Whether ``attributes`` (one input's key -> value) holds every pair of ``conditions``."""
-    return all(
-        key in attributes and str(attributes[key]) == value for key, value in conditions.items()
-    )
+def string_keys(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The per-image keys among ``columns`` that hold strings (numbers are not conditions)."""
+    return {
+        name: values
+        for name, values in columns.items()
+        if values.dtype == object or values.dtype.kind in "US"
+    }
 
 
-def known_values(records: Iterable[Mapping[str, object]]) -> dict[str, set[str]]:
-    """Every key of ``records`` -> the set of values it takes (as text)."""
-    values: dict[str, set[str]] = {}
-    for record in records:
-        for key, value in record.items():
-            values.setdefault(key, set()).add(str(value))
-    return values
+def values_of(column: np.ndarray) -> list[str]:
+    """The distinct values of a per-image string key, sorted."""
+    return sorted({str(v) for v in column})
 
 
-def check_known(
-    conditions: Mapping[str, str], known: Mapping[str, set[str]], option: str, where: str
+def check_conditions(
+    conditions: Sequence[Condition],
+    columns: Mapping[str, np.ndarray],
+    where: str,
+    option: str = "--where",
 ) -> None:
-    """ConfigError when a key of ``conditions`` is not in ``known`` (key -> values seen in
-    ``where``) or its value is not among the key's values; the message names what exists."""
-    for key, value in conditions.items():
-        if key not in known:
-            keys = ", ".join(sorted(known)) or "none"
-            raise ConfigError(f"{option}: no attribute {key!r} in {where}; attributes: {keys}")
-        if value not in known[key]:
-            values = ", ".join(sorted(known[key]))
+    """Every key is a string key of ``columns`` and every value occurs in it; otherwise one
+    ConfigError naming what the split (``where``) does have."""
+    keys = string_keys(columns)
+    for condition in conditions:
+        if condition.key not in keys:
+            known = ", ".join(sorted(keys)) or "none"
             raise ConfigError(
-                f"{option}: {key} is never {value!r} in {where}; its values: {values}"
+                f"{option} {condition}: {where} has no per-image string key "
+                f"'{condition.key}'; its keys: {known}"
             )
+        present = values_of(keys[condition.key])
+        if condition.value not in present:
+            raise ConfigError(
+                f"{option} {condition}: no image of {where} has {condition.key}="
+                f"{condition.value}; its values: {', '.join(present)}"
+            )
+
+
+def condition_mask(
+    conditions: Sequence[Condition], columns: Mapping[str, np.ndarray], size: int
+) -> np.ndarray:
+    """(size,) bool: the images that match every condition (all of them for none).
+
+    ``columns``: per-image key -> (size,) values; a key absent from them matches nothing."""
+    mask = np.ones(size, dtype=bool)
+    for condition in conditions:
+        column = columns.get(condition.key)
+        if column is None:
+            return np.zeros(size, dtype=bool)
+        mask &= np.asarray([str(v) for v in column], dtype=object) == condition.value
+    return mask
+
+
+def describe(conditions: Sequence[Condition]) -> str:
+    """``weather=rainy,timeofday=night``: the conditions as they are written."""
+    return ",".join(str(condition) for condition in conditions)

@@ -10,7 +10,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from repair.reports._figure import LABEL_SIZE, TITLE_SIZE, new_figure, shorten
-from repair.robustness.audit import ADVERSARIAL, CLEAN, AuditRow, TransferCell, curve_rows, pooled
+from repair.robustness.audit import ADVERSARIAL, CLEAN, AuditRow, pooled
+from repair.robustness.audit_summary import TransferCell, curve_rows
 
 PANEL_W, PANEL_H = 330, 260  # pixels per panel
 HEAD_PX, FOOT_PX = 60, 90  # title above the panels, axis label and legend below

@@ -2,7 +2,8 @@
 file or a folder of them), the images matching a query, and the crops to copy.
 
 An image matches when its label is the queried one (if any) and its source frame (its
-``attribute_ids`` entry) has every queried attribute in the label files.
+``attribute_ids`` entry) has every queried attribute in the label files or, without label
+files, when its own per-image keys (``prepare bdd-objects`` stores the frame's) have them.
 """
 
 from __future__ import annotations
@@ -12,17 +13,22 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ijson
 import numpy as np
 from tqdm import tqdm
 
-from repair.core.conditions import check_known, known_values, matches
+from repair.core.conditions import (
+    FRAME_ATTRIBUTES,
+    UNDEFINED,
+    Condition,
+    check_conditions,
+    condition_mask,
+    string_keys,
+)
 from repair.core.data import Batch, SplitInfo, SplitReader
 from repair.core.files import atomic_path, check_plain_name
+from repair.datasets.bdd.labels import iter_frames
 from repair.datasets.bdd.subset import is_image_name
 from repair.errors import ConfigError, DataFormatError, InputNotFoundError
-
-NOT_SCALABEL = "is not a Scalabel label file (a JSON array of frames with name and attributes)"
 
 
 def expand(path: Path, suffix: str, option: str) -> list[Path]:
@@ -38,31 +44,36 @@ def expand(path: Path, suffix: str, option: str) -> list[Path]:
 
 
 def read_frame_attributes(paths: Sequence[Path]) -> dict[str, dict[str, str]]:
-    """Frame name -> its ``attributes`` (values as text; {} when it has none), over every file,
-    parsed incrementally (a BDD100K train label file is over a gigabyte)."""
-    frames: dict[str, dict[str, str]] = {}
+    """Frame name -> its weather, timeofday and scene (``undefined`` where the frame has
+    none), over every label file, streamed."""
+    return {frame.name: frame.attributes for path in paths for frame in iter_frames(path)}
+
+
+def split_columns(paths: Sequence[Path]) -> dict[str, np.ndarray]:
+    """Every per-image string key of the splits -> its values over all of them, in order
+    (``undefined`` for the images of a split without the key); no images are read."""
+    parts = []
     for path in paths:
-        with open(path, "rb") as stream:
-            if stream.read(64).lstrip()[:1] != b"[":
-                raise DataFormatError(f"{path} {NOT_SCALABEL}")
-            stream.seek(0)
-            try:
-                for raw in ijson.items(stream, "item", use_float=True):
-                    attributes = raw.get("attributes") or {}
-                    frames[str(raw["name"])] = {str(k): str(v) for k, v in attributes.items()}
-            except (ijson.JSONError, KeyError, TypeError, ValueError, AttributeError) as error:
-                detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-                raise DataFormatError(f"{path} {NOT_SCALABEL}: {detail}") from None
-    return frames
+        with SplitReader(path) as reader:
+            parts.append((len(reader), string_keys(reader.extras())))
+    keys = sorted({key for _, columns in parts for key in columns})
+    return {
+        key: np.concatenate(
+            [columns.get(key, np.full(n, UNDEFINED, object)) for n, columns in parts]
+        )
+        for key in keys
+    }
 
 
 @dataclass(frozen=True)
 class Query:
-    """The label index to keep (None: every label) and the attributes its frame must have."""
+    """The label index to keep (None: every label) and the conditions the image must meet:
+    on its frame's attributes in ``frames`` (frame name -> attributes), or on the split's own
+    per-image keys when ``frames`` is None."""
 
     label: int | None = None
-    attributes: Mapping[str, str] = field(default_factory=dict)
-    frames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    conditions: tuple[Condition, ...] = ()
+    frames: Mapping[str, Mapping[str, str]] | None = None
     label_source: str = ""
 
     def mask(self, batch: Batch, path: Path) -> np.ndarray:
@@ -70,44 +81,69 @@ class Query:
         keep = np.ones(len(batch), dtype=bool)
         if self.label is not None:
             keep &= batch.labels == self.label
-        if not self.attributes:
-            return keep
+        if self.conditions:
+            rows = np.flatnonzero(keep)
+            keep[rows] = condition_mask(
+                self.conditions, self._columns(batch, rows, path), len(rows)
+            )
+        return keep
+
+    def _columns(self, batch: Batch, rows: np.ndarray, path: Path) -> dict[str, np.ndarray]:
+        """The conditions' keys -> their values at ``rows`` of ``batch``."""
+        keys = [condition.key for condition in self.conditions]
+        if self.frames is None:
+            missing = np.full(len(rows), UNDEFINED, dtype=object)
+            return {
+                key: batch.extras[key][rows] if key in batch.extras else missing for key in keys
+            }
         if batch.attribute_ids is None:
             raise DataFormatError(
-                f"{path} has no attribute_ids (the source frame of each image), so --attributes "
-                "cannot match its images; prepare it with `repair prepare bdd-objects`"
+                f"{path} has no attribute_ids (the source frame of each image), so its images "
+                "cannot be matched to the frames of --scalabel_format_label_path"
             )
-        for row in np.flatnonzero(keep):
+        found = []
+        for row in rows:
             frame = batch.attribute_ids[row]
             if frame not in self.frames:
                 raise DataFormatError(
                     f"frame {frame!r} of image {batch.start + row} of {path} (attribute_ids) is "
                     f"not in the label files {self.label_source}"
                 )
-            keep[row] = matches(self.frames[frame], self.attributes)
-        return keep
+            found.append(self.frames[frame])
+        return {key: np.array([f.get(key, UNDEFINED) for f in found], dtype=object) for key in keys}
 
 
 def make_query(
     *,
     info: SplitInfo,
     label: str | None,
-    attributes: Mapping[str, str],
+    conditions: Sequence[Condition],
     label_paths: Sequence[Path],
     label_source: str,
+    h5_paths: Sequence[Path],
 ) -> Query:
-    """The :class:`Query`: ``label`` (class name or index in ``info``) resolved, the attributes
-    checked against those the label files hold (ConfigError naming what exists)."""
+    """The :class:`Query`: ``label`` (class name or index in ``info``) resolved, and the
+    conditions checked against the frames of the label files or, without any, the per-image
+    keys of the splits ``h5_paths`` (ConfigError naming the keys and values that exist)."""
     index = None
     if label is not None:
         index = info.label_index(label)
         if index is None:
             known = ", ".join(info.class_name(i) for i in range(info.num_classes))
             raise ConfigError(f"--label {label!r} is not a class of {info.path}. Known: {known}")
-    frames = read_frame_attributes(label_paths) if attributes else {}
-    if attributes:
-        check_known(attributes, known_values(frames.values()), "--attributes", label_source)
-    return Query(index, dict(attributes), frames, label_source)
+    if not conditions:
+        return Query(index)
+    if not label_paths:
+        columns = split_columns(h5_paths)
+        check_conditions(conditions, columns, ", ".join(map(str, h5_paths)), "--attributes")
+        return Query(index, tuple(conditions))
+    frames = read_frame_attributes(label_paths)
+    columns = {
+        key: np.array([attributes[key] for attributes in frames.values()], dtype=object)
+        for key in FRAME_ATTRIBUTES
+    }
+    check_conditions(conditions, columns, label_source, "--attributes")
+    return Query(index, tuple(conditions), frames, label_source)
 
 
 @dataclass

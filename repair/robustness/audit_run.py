@@ -25,13 +25,15 @@ from repair.robustness.audit import (
     OTHER,
     TRANSFER_FILE,
     AuditRow,
-    MeanRow,
-    TransferCell,
     audit_csv,
     audit_file,
     image_strata,
-    mean_by_intensity,
     sort_key,
+)
+from repair.robustness.audit_summary import (
+    MeanRow,
+    TransferCell,
+    mean_by_intensity,
     transfer_cells,
     transfer_csv,
 )

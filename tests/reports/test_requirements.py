@@ -77,7 +77,8 @@ def test_parse_stratum_selectors():
     )
     assert parsed[2].stratum is None
     assert str(parsed[0]) == "pedestrian@fog_3>=70"
-    for text in ("@fog_3>=70", "pedestrian@>=70"):
+    assert parse_requirements("@fog_3>=70")[0].all_labels  # every label of the stratum
+    for text in ("pedestrian@>=70", "@>=70"):
         with pytest.raises(ConfigError, match="stratum selectors"):
             parse_requirements(text)
 

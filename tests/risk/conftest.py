@@ -47,8 +47,14 @@ class RiskFixture:
     model: Path  # model.keras
 
 
-def write_images(path: Path, rows: list[tuple[str, int, int, str]]) -> Path:
-    """A split of (1, 1, 3) images whose channels are the one-hot predicted label."""
+def write_images(
+    path: Path, rows: list[tuple[str, int, int, str]], frame_keys: bool = False
+) -> Path:
+    """A split of (1, 1, 3) images whose channels are the one-hot predicted label; with
+    ``frame_keys``, each image also carries its frame's attributes as per-image keys (as
+    ``prepare bdd-objects`` stores them)."""
+    keys = ("weather", "timeofday", "scene") if frame_keys else ()
+    extras = {key: np.array([FRAMES[r[3]][key] for r in rows], dtype=object) for key in keys}
     eye = np.eye(len(CLASSES), dtype=np.float32)
     return write_split(
         path,
@@ -58,6 +64,7 @@ def write_images(path: Path, rows: list[tuple[str, int, int, str]]) -> Path:
         class_names=CLASSES,
         image_ids=[name for name, _, _, _ in rows],
         attribute_ids=[frame for _, _, _, frame in rows],
+        extras=extras,
     )
 
 

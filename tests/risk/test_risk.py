@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from repair.risk import rates
-from tests.conftest import run_ok
+from tests.conftest import run_ok, run_repair
 from tests.risk.conftest import RiskFixture
 
 
@@ -158,3 +158,26 @@ def test_scene_prob_alone_needs_no_model(risk_fixture, tmp_path) -> None:
                                    "existence_rate": 0.2}},
     }  # fmt: skip
     assert "2 of 10 images match" in result.stdout
+
+
+def test_without_label_files_the_splits_own_keys_give_the_same_figures(risk_fixture, tmp_path):
+    from tests.risk.conftest import IMAGES, write_images
+
+    for name, rows in IMAGES.items():
+        write_images(tmp_path / "keyed" / name, rows, frame_keys=True)
+    out = tmp_path / "out"
+    run_ok(
+        ["utils", "risk_calculation_tool", "--calc_target=scene_prob_and_miss_rate",
+         "--h5_dataset_path", tmp_path / "keyed", "--model_dir", risk_fixture.model,
+         "--output_dir", out, "--attributes", "weather=rainy,timeofday=night"]
+    )  # fmt: skip
+    response = json.loads((out / "results.json").read_text())["response"]
+    assert response["scene_prob"]["summary"]["image_count_matched_to_query"] == 5
+    assert response["miss_rate"]["confusion_matrix"] == [[1, 0, 0], [1, 1, 1], [0, 0, 1]]
+    assert response["risk"]["classes"]["1"]["risk"]["value"] == pytest.approx(1 / 3)
+    bad = run_repair(
+        ["utils", "risk_calculation_tool", "--calc_target=scene_prob", "--h5_dataset_path",
+         tmp_path / "keyed", "--output_dir", out, "--attributes", "timeofday=dusk"]
+    )  # fmt: skip
+    assert bad.exit_code == 2
+    assert "has timeofday=dusk; its values: daytime, night" in bad.stderr
