@@ -123,8 +123,8 @@ def risk_calculation(
         confusion = rates.confusion_counts(true, predicted, info.num_classes)
         response["miss_rate"] = rates.miss_rate_summary(confusion)
     if scene and miss:
-        rows = rates.risk_rows(found.total, found.matched, confusion, names)
-        response["risk"] = rates.risk_json(rows, found.total, found.matched)
+        rows = rates.risk_rows(found.total, confusion, names)
+        response["risk"] = rates.risk_json(rows)
 
     output_dir = make_output_dir(output_dir)
     remove_stale_temporaries(output_dir, RISK_COMMAND)

@@ -1,43 +1,39 @@
-"""Existence rate, miss rates and their product, each with a Wilson interval; pure functions.
+"""Existence rate, miss rate and their product, the risk, each with a Wilson 95 % interval.
 
 The reference toolkit's ``risk_calculation_tool`` reports the existence rate of a query (the
-share of a split's images whose frame matches it) and each class's misrecognised rate over the
-matched images. Here the risk of class ``c`` under the query is their product,
-``existence_rate * misrecognized_rate[c]``: the chance that an image is in the condition and
-that the model then misses its class.
+share of all images whose label and frame match it) and each class's misrecognised rate over
+the matched images. Here, per class ``c``, the existence rate is what the reference reports for
+the query with ``--label c`` (images of ``c`` in the condition / all images), and the risk is
 
-Each rate carries its Wilson 95 % interval. The product's interval multiplies the two rates'
-Wilson bounds taken at 97.5 % each: both intervals hold at once with probability at least
-95 % (Bonferroni, whatever their dependence), and the product is increasing in both rates, so
-the interval of the product covers it at 95 % or more. It is conservative: wider than needed.
+    risk[c] = existence_rate[c] * misrecognized_rate[c]
+            = (matched[c] / total) * (missed[c] / matched[c]) = missed[c] / total,
+
+the chance that an image is of class ``c``, in the condition, and misrecognised. So the product
+is itself a binomial proportion, and its interval is Wilson's on ``missed[c]`` of ``total``
+(exact bookkeeping, not a product of bounds, which would be wider). Pure functions over counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
-from repair.variability.stats import Z95, wilson_interval
+from repair.variability.stats import wilson_interval
 
-JOINT_ALPHA = 0.05
-# Each of the two rates at 1 - 0.05 / 2 = 97.5 %: the z of a two-sided 97.5 % interval.
-Z_PRODUCT = NormalDist().inv_cdf(1.0 - JOINT_ALPHA / 4)
 INTERVAL_NOTE = (
-    "rates: Wilson 95% intervals; risk: product of the rates' Wilson 97.5% bounds "
-    "(Bonferroni), a conservative interval covering the product at >= 95%"
+    "Wilson 95% intervals; risk = existence_rate x misrecognized_rate = misrecognized images "
+    "of the class in the condition / all images, its interval Wilson's on that count"
 )
 
 
 @dataclass(frozen=True)
 class Rate:
-    """``count`` of ``total`` as a fraction, with its Wilson interval at ``z`` (fractions)."""
+    """``count`` of ``total`` as a fraction, with its Wilson 95 % interval (fractions)."""
 
     count: int
     total: int
-    z: float = Z95
 
     @property
     def value(self) -> float:
@@ -45,7 +41,7 @@ class Rate:
 
     @property
     def interval(self) -> tuple[float, float]:
-        low, high = wilson_interval(self.count, self.total, self.z)
+        low, high = wilson_interval(self.count, self.total)
         return low / 100.0, high / 100.0
 
     def to_dict(self) -> dict[str, float | int]:
@@ -56,7 +52,8 @@ class Rate:
 
 @dataclass(frozen=True)
 class RiskRow:
-    """One class under the query: its miss rate over the matched images and its risk."""
+    """One class under the query: its existence rate (its matched images of all images), its
+    miss rate over the matched images, and their product."""
 
     label: int
     name: str
@@ -64,20 +61,14 @@ class RiskRow:
     misrecognized: Rate
 
     @property
-    def risk(self) -> float:
-        return self.existence.value * self.misrecognized.value
-
-    @property
-    def risk_interval(self) -> tuple[float, float]:
-        """Product of the rates' Wilson bounds at :data:`Z_PRODUCT` (see the module)."""
-        e_low, e_high = Rate(self.existence.count, self.existence.total, Z_PRODUCT).interval
-        m_low, m_high = Rate(self.misrecognized.count, self.misrecognized.total, Z_PRODUCT).interval
-        return e_low * m_low, e_high * m_high
+    def risk(self) -> Rate:
+        """Misrecognised images of the class in the condition, of all images (the product)."""
+        return Rate(self.misrecognized.count, self.existence.total)
 
     def to_dict(self) -> dict[str, object]:
-        low, high = self.risk_interval
-        return {"name": self.name, "misrecognized_rate": self.misrecognized.to_dict(),
-                "risk": {"value": self.risk, "low": low, "high": high}}  # fmt: skip
+        return {"name": self.name, "existence_rate": self.existence.to_dict(),
+                "misrecognized_rate": self.misrecognized.to_dict(),
+                "risk": self.risk.to_dict()}  # fmt: skip
 
 
 def scene_prob_summary(total: int, matched: int) -> dict[str, dict[str, float | int]]:
@@ -112,29 +103,22 @@ def miss_rate_summary(confusion: np.ndarray) -> dict[str, object]:
     return {"summary": summary, "confusion_matrix": np.asarray(confusion).astype(int).tolist()}
 
 
-def risk_rows(
-    total: int, matched: int, confusion: np.ndarray, class_names: Sequence[str]
-) -> list[RiskRow]:
-    """A :class:`RiskRow` per class with matched images: existence ``matched / total``, miss
-    rate from its row of ``confusion`` (over the matched images)."""
-    existence = Rate(matched, total)
+def risk_rows(total: int, confusion: np.ndarray, class_names: Sequence[str]) -> list[RiskRow]:
+    """A :class:`RiskRow` per class with matched images; ``confusion`` (K, K) counts the
+    matched images, ``total`` every image."""
     rows = []
     for label, row in enumerate(np.asarray(confusion)):
-        count = int(row.sum())
-        if count:
-            missed = Rate(count - int(row[label]), count)
-            rows.append(RiskRow(label, class_names[label], existence, missed))
+        matched = int(row.sum())
+        if matched:
+            missed = Rate(matched - int(row[label]), matched)
+            rows.append(RiskRow(label, class_names[label], Rate(matched, total), missed))
     return rows
 
 
-def risk_json(rows: Sequence[RiskRow], total: int, matched: int) -> dict[str, object]:
-    """The ``risk`` entry of results.json: the interval method, the existence rate and, per
-    class index (as text), its miss rate and risk."""
-    return {
-        "interval": INTERVAL_NOTE,
-        "existence_rate": Rate(matched, total).to_dict(),
-        "classes": {str(row.label): row.to_dict() for row in rows},
-    }
+def risk_json(rows: Sequence[RiskRow]) -> dict[str, object]:
+    """The ``risk`` entry of results.json: how the intervals are made and, per class index (as
+    text), its existence rate, miss rate and risk, each ``{count, total, rate, low, high}``."""
+    return {"interval": INTERVAL_NOTE, "classes": {str(row.label): row.to_dict() for row in rows}}
 
 
 def _percent(value: float) -> str:
@@ -146,18 +130,18 @@ def _span(low: float, high: float) -> str:
 
 
 def risk_table(rows: Sequence[RiskRow]) -> str:
-    """A Markdown table: label, name, existence, matched images and misses, miss rate and risk,
-    each with its interval (percent)."""
+    """A Markdown table per class: images in the condition, existence rate, misses, miss rate
+    and risk, each rate with its Wilson 95 % interval (percent)."""
     lines = [
-        "| label | name | existence | 95% CI | images | missed | miss rate | 95% CI "
-        "| risk | CI (>=95%) |",
+        "| label | name | images | existence | 95% CI | missed | miss rate | 95% CI | risk "
+        "| 95% CI |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        e, m = row.existence, row.misrecognized
+        e, m, r = row.existence, row.misrecognized, row.risk
         lines.append(
-            f"| {row.label} | {row.name} | {_percent(e.value)} | {_span(*e.interval)} "
-            f"| {m.total} | {m.count} | {_percent(m.value)} | {_span(*m.interval)} "
-            f"| {_percent(row.risk)} | {_span(*row.risk_interval)} |"
+            f"| {row.label} | {row.name} | {e.count} | {_percent(e.value)} | {_span(*e.interval)} "
+            f"| {m.count} | {_percent(m.value)} | {_span(*m.interval)} "
+            f"| {_percent(r.value)} | {_span(*r.interval)} |"
         )
     return "\n".join(lines)

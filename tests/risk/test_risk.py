@@ -23,28 +23,26 @@ def wilson(k: int, n: int, z: float) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-Z95, Z975 = 1.959963984540054, 2.241402727604947
+Z95 = 1.959963984540054
 
 
 def test_wilson_bounds_match_published_values() -> None:
     assert wilson(5, 10, Z95) == pytest.approx((0.2366, 0.7634), abs=1e-4)
-    assert pytest.approx(Z975) == rates.Z_PRODUCT
 
 
 def test_risk_rows_equal_a_hand_computation() -> None:
     confusion = np.array([[1, 0, 0], [1, 1, 1], [0, 0, 1]])
-    rows = rates.risk_rows(10, 5, confusion, ("car", "pedestrian", "truck"))
+    rows = rates.risk_rows(10, confusion, ("car", "pedestrian", "truck"))
     assert [row.label for row in rows] == [0, 1, 2]
     pedestrian = rows[1]
-    assert pedestrian.existence.value == 0.5
+    assert pedestrian.existence.value == 0.3  # 3 pedestrians in the condition, of 10 images
     assert pedestrian.misrecognized.value == pytest.approx(2 / 3)
-    assert pedestrian.risk == pytest.approx(1 / 3)
-    assert pedestrian.existence.interval == pytest.approx(wilson(5, 10, Z95))
+    assert pedestrian.risk.value == pytest.approx(0.3 * 2 / 3)
+    assert pedestrian.existence.interval == pytest.approx(wilson(3, 10, Z95))
     assert pedestrian.misrecognized.interval == pytest.approx(wilson(2, 3, Z95))
-    (e_low, e_high), (m_low, m_high) = wilson(5, 10, Z975), wilson(2, 3, Z975)
-    assert pedestrian.risk_interval == pytest.approx((e_low * m_low, e_high * m_high))
-    assert rows[0].risk == 0.0 and rows[0].risk_interval[0] == 0.0
-    assert rates.risk_rows(10, 0, np.zeros((3, 3), int), ("a", "b", "c")) == []
+    assert pedestrian.risk.interval == pytest.approx(wilson(2, 10, Z95))
+    assert rows[0].risk.value == 0.0 and rows[0].risk.interval[0] == 0.0
+    assert rates.risk_rows(10, np.zeros((3, 3), int), ("a", "b", "c")) == []
 
 
 def test_miss_rate_summary_keeps_the_reference_keys() -> None:
@@ -88,13 +86,20 @@ def test_rainy_night_over_folders_of_splits_and_labels(risk_fixture, tmp_path) -
     }  # fmt: skip
     pedestrian = response["risk"]["classes"]["1"]
     assert pedestrian["name"] == "pedestrian"
-    assert pedestrian["risk"]["value"] == pytest.approx(1 / 3)
-    (e_low, e_high), (m_low, m_high) = wilson(5, 10, Z975), wilson(2, 3, Z975)
-    assert pedestrian["risk"]["low"] == pytest.approx(e_low * m_low)
-    assert pedestrian["risk"]["high"] == pytest.approx(e_high * m_high)
-    assert response["risk"]["existence_rate"]["low"] == pytest.approx(wilson(5, 10, Z95)[0])
-    assert "| 1 | pedestrian | 50.00% | [23.66, 76.34] | 3 | 2 | 66.67% |" in result.stdout
-    assert "| 33.33% |" in result.stdout
+    assert pedestrian["existence_rate"] == {
+        "count": 3, "total": 10, "rate": 0.3,
+        "low": pytest.approx(wilson(3, 10, Z95)[0]), "high": pytest.approx(wilson(3, 10, Z95)[1]),
+    }  # fmt: skip
+    assert pedestrian["misrecognized_rate"]["rate"] == pytest.approx(2 / 3)
+    assert pedestrian["risk"]["rate"] == pytest.approx(0.3 * 2 / 3)
+    assert (pedestrian["risk"]["low"], pedestrian["risk"]["high"]) == pytest.approx(
+        wilson(2, 10, Z95)
+    )
+    assert list(response["risk"]["classes"]) == ["0", "1", "2"]
+    assert (
+        "| 1 | pedestrian | 3 | 30.00% | [10.78, 60.32] | 2 | 66.67% | [20.77, 93.85] "
+        "| 20.00% | [5.67, 50.98] |" in result.stdout
+    )
     matched = sorted(p.name for p in (out / "matched_data").iterdir())
     assert matched == ["a0.jpg", "a1.jpg", "a2.jpg", "b0.jpg", "b1.jpg"]
     wrong = sorted(p.relative_to(out).as_posix() for p in out.rglob("misrecognition_data/*/*/*"))
@@ -122,8 +127,10 @@ def test_a_label_query_and_a_rerun_that_replaces_only_its_own_files(risk_fixture
     assert response["query"] == {"label": "1", "weather": "rainy"}
     # pedestrians in rainy frames (f2, f3): a1, a2, b0 of 10; a2 and b0 missed.
     assert response["scene_prob"]["summary"]["existence_rate"] == 0.3
+    # The same pedestrian row as the query without --label: existence 3/10, risk 2/10.
     assert list(response["risk"]["classes"]) == ["1"]
-    assert response["risk"]["classes"]["1"]["risk"]["value"] == pytest.approx(0.3 * 2 / 3)
+    assert response["risk"]["classes"]["1"]["risk"]["count"] == 2
+    assert response["risk"]["classes"]["1"]["risk"]["rate"] == pytest.approx(0.2)
     matched = sorted(p.name for p in (out / "matched_data").iterdir())
     assert matched == ["a1.jpg", "a2.jpg", "b0.jpg", "mine.txt"]
     assert not (out / "misrecognition_data" / "0").exists()  # a5 (car at night) was dropped
@@ -174,7 +181,7 @@ def test_without_label_files_the_splits_own_keys_give_the_same_figures(risk_fixt
     response = json.loads((out / "results.json").read_text())["response"]
     assert response["scene_prob"]["summary"]["image_count_matched_to_query"] == 5
     assert response["miss_rate"]["confusion_matrix"] == [[1, 0, 0], [1, 1, 1], [0, 0, 1]]
-    assert response["risk"]["classes"]["1"]["risk"]["value"] == pytest.approx(1 / 3)
+    assert response["risk"]["classes"]["1"]["risk"]["rate"] == pytest.approx(0.2)
     bad = run_repair(
         ["utils", "risk_calculation_tool", "--calc_target=scene_prob", "--h5_dataset_path",
          tmp_path / "keyed", "--output_dir", out, "--attributes", "timeofday=dusk"]
