@@ -42,7 +42,7 @@ class Rate:
     @property
     def interval(self) -> tuple[float, float]:
         low, high = wilson_interval(self.count, self.total)
-        return low / 100.0, high / 100.0
+        return round(low / 100.0, 11), round(high / 100.0, 11)  # no float noise in the JSON
 
     def to_dict(self) -> dict[str, float | int]:
         low, high = self.interval
