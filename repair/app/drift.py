@@ -1,5 +1,7 @@
-"""``repair drift`` as a keyword-only function: two split files in; drift.json, the label and
-cluster tables and drift.png out (one set, committed at once), plus what to repair next.
+"""``repair drift`` as a keyword-only function: compare two splits, write the drift files.
+
+Two split files in; drift.json, the label and cluster tables and drift.png out (one set,
+committed at once), plus what to repair next.
 
 The statistics are computed on arrays by :func:`repair.drift.report.compare_embeddings`; this
 module loads the model, embeds both splits and writes files. TensorFlow is imported inside.

@@ -1,5 +1,6 @@
-"""``repair evaluate --holdout F``: run the held-out protocol
-(:mod:`repair.variability.holdout`) on folders.
+"""``repair evaluate --holdout F``: the held-out protocol run on folders.
+
+The protocol itself is :mod:`repair.variability.holdout`.
 
 Run ``k`` (seed ``random_state + k``) writes ``<output_dir>/run_<k>/``: ``data/negative/repair.h5``
 (the half it repairs), ``data/heldout/repair.h5`` (the half it never sees), and what

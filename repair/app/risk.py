@@ -1,5 +1,7 @@
-"""``repair utils risk_calculation_tool``: how often a condition occurs, how often the model
-misses in it, and their product, the risk; results.json and copies of the crops.
+"""``repair utils risk_calculation_tool`` as a keyword-only function.
+
+How often a condition occurs, how often the model misses in it, and their product, the risk:
+results.json and copies of the crops.
 
 The reference toolkit's command lines and results.json schema are kept (docs/formats.md,
 "Risk calculation"); the ``risk`` entry and the intervals are ours.

@@ -1,5 +1,7 @@
-"""What the method commands (localize, optimize, evaluate) share: the --method option, its
-options parsed from the extra arguments, and the --help section listing every method's options.
+"""What the method commands (localize, optimize, evaluate) share: the --method option.
+
+With it, the method's options parsed from the extra arguments, and the --help section listing
+every method's options.
 
 Loading a method class imports no TensorFlow (see repair.methods.base), so bad options fail with
 exit code 2 before any slow import.

@@ -101,7 +101,8 @@ def sweep_command(
     sweep = _build_sweep(ctx.args, toml, locals())
     if executor != ExecutorName.ray and (ray_address or gpus_per_unit):
         raise UsageError("--ray_address and --gpus_per_unit need --executor ray")
-    from repair.app.sweep import format_groups, run_sweep
+    from repair.app.sweep import run_sweep
+    from repair.app.sweep_summary import format_groups
 
     result = run_sweep(
         sweep,

@@ -1,5 +1,8 @@
-"""Charts of the robustness audit: accuracy against intensity per corruption or attack, and the
-transfer of adversarial examples between models as a heat map."""
+"""Charts of the robustness audit: accuracy against intensity, and transfer as a heat map.
+
+Accuracy against intensity per corruption or attack, and the transfer of adversarial examples
+between models.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The sweep chart: per label, the test accuracy of the label after each chunk, mean over seeds
-with a band of one sample standard deviation (``sweep.png``)."""
+"""The sweep chart (``sweep.png``): per label, its test accuracy after each chunk.
+
+Mean over seeds with a band of one sample standard deviation.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""What ``repair utils risk_calculation_tool`` reads: splits and Scalabel label files (each a
-file or a folder of them), the images matching a query, and the crops to copy.
+"""Inputs of the risk calculation: splits, label files, the matching images, the crops.
+
+Splits and Scalabel label files are each a file or a folder of them.
 
 An image matches when its label is the queried one (if any) and its source frame (its
 ``attribute_ids`` entry) has every queried attribute in the label files or, without label

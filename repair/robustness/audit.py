@@ -2,10 +2,13 @@
 
 A stratum is what the per-image keys of a split say about an image: ``corruption`` and
 ``intensity`` (``repair corrupt``), ``attack``, ``eps`` and ``source_model`` (``repair
-attack``), or nothing (a clean split). Everything here is a pure function of predictions and
-those keys; the summaries of the rows are in :mod:`repair.robustness.audit_summary`, one side of
-``utils compare`` in :mod:`repair.robustness.audit_compare`; reading files, predicting and
-drawing happen in :mod:`repair.robustness.audit_run` and :mod:`repair.reports.robustness`.
+attack``), or nothing (a clean split). An operating condition (``timeofday=night``, a per-image
+string key and its value, :mod:`repair.robustness.audit_conditions`) is a stratum of category
+``condition`` across the strata of its file, without an intensity. Everything here is a pure
+function of predictions and those keys; the summaries of the rows are in
+:mod:`repair.robustness.audit_summary`, one side of ``utils compare`` in
+:mod:`repair.robustness.audit_compare`; reading files, predicting and drawing happen in
+:mod:`repair.robustness.audit_run` and :mod:`repair.reports.robustness`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ CLEAN = "clean"
 ADVERSARIAL = "adversarial"
 OTHER = "other"
 CATEGORIES = (CLEAN, "noise", "blur", "weather", "digital", ADVERSARIAL, OTHER)
+CONDITION = "condition"  # rows of ``audit --strata``: kind ``key=value``, no intensity
 AUDIT_FILE = "audit.csv"
 LABELS_FILE = "audit_labels.csv"
 TRANSFER_FILE = "transfer.csv"
@@ -42,8 +46,9 @@ LABEL_COLUMNS = ("label", "name")
 
 @dataclass(frozen=True)
 class Stratum:
-    """category (one of CATEGORIES), kind (the corruption or attack; ``clean``), intensity
-    (1-5, the eps of an attack, 0 when clean) and source_model (the attacked model, or '')."""
+    """category (one of CATEGORIES, or CONDITION), kind (the corruption or attack; ``clean``;
+    ``key=value`` for a condition), intensity (1-5, the eps of an attack, 0 when clean or a
+    condition, which the tables leave empty) and source_model (the attacked model, or '')."""
 
     category: str
     kind: str
@@ -52,8 +57,16 @@ class Stratum:
 
     @property
     def name(self) -> str:
-        """``fog_3``, ``fgm_0.03``, ``clean``: how requirements and file names call it."""
+        """``fog_3``, ``fgm_0.03``, ``clean``, ``timeofday=night``: how requirements and file
+        names call it."""
+        if self.category == CONDITION:
+            return self.kind
         return CLEAN if self.category == CLEAN else f"{self.kind}_{self.intensity:g}"
+
+    @property
+    def shown_intensity(self) -> str:
+        """The intensity as the tables write it: empty for a condition."""
+        return "" if self.category == CONDITION else f"{self.intensity:g}"
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class AuditRow:
 
     def to_csv_row(self) -> list[object]:
         s = self.stratum
-        head = [self.model, s.category, s.kind, f"{s.intensity:g}"]
+        head = [self.model, s.category, s.kind, s.shown_intensity]
         label = [] if self.label is None else [self.label, self.name]
         tail = [self.n, self.correct, f"{self.accuracy:.4f}", s.source_model, self.file]
         return head + label + tail
@@ -86,7 +99,7 @@ class AuditRow:
             "model": self.model,
             "category": s.category,
             "kind": s.kind,
-            "intensity": s.intensity,
+            "intensity": None if s.category == CONDITION else s.intensity,
         }
         if self.label is not None:
             row |= {"label": self.label, "name": self.name}
@@ -201,7 +214,7 @@ def _row_from_record(record: Mapping[str, str]) -> AuditRow:
     stratum = Stratum(
         record["category"],
         record["kind"],
-        float(record["intensity"]),
+        float(record["intensity"] or 0),
         record.get("source_model") or "",
     )
     label = record.get("label")

@@ -6,9 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from repair.core.conditions import is_condition
 from repair.core.results import LabelScore
 from repair.errors import ConfigError, DataFormatError
 from repair.robustness.audit import CLEAN, LABELS_FILE, AuditRow, Stratum, audit_models, read_audit
+from repair.robustness.audit_conditions import chart_file, is_condition_row
 
 
 def stratum_scores(rows: Sequence[AuditRow], model: str, stratum: str) -> list[LabelScore]:
@@ -17,16 +19,21 @@ def stratum_scores(rows: Sequence[AuditRow], model: str, stratum: str) -> list[L
     ``stratum`` names a file of the audit (``holdout/fog_3.h5``, with or without ``.h5``), a
     file's stem (``fog_3``) or a stratum (``fog_3``, ``fgm_0.03``, ``clean``). It must pick one
     (file, stratum) pair; where adversarial examples of several models match, the ones made on
-    ``model`` itself are taken. Else ConfigError lists the candidates.
+    ``model`` itself are taken; where a condition (``timeofday=night``) was audited on several
+    files, the one on test.h5 (else on the first clean file) is taken. Else ConfigError lists
+    the candidates.
     """
     mine = [r for r in rows if r.model == model and r.label is not None]
     wanted = stratum.strip()
+    # A file name selects the file's own strata; its condition rows are selected by name.
     tests: tuple[Callable[[AuditRow], bool], ...] = (
-        lambda r: r.file in (wanted, f"{wanted}.h5"),
-        lambda r: Path(r.file).stem == wanted,
+        lambda r: r.file in (wanted, f"{wanted}.h5") and not is_condition_row(r),
+        lambda r: Path(r.file).stem == wanted and not is_condition_row(r),
         lambda r: r.stratum.name == wanted,
     )
     found = next((hits for test in tests if (hits := [r for r in mine if test(r)])), [])
+    if not found and is_condition(wanted):
+        raise ConfigError(unknown_condition(wanted, mine, model))
     if not found:
         known = sorted({r.stratum.name for r in mine} | {r.file for r in mine})
         raise ConfigError(
@@ -37,6 +44,9 @@ def stratum_scores(rows: Sequence[AuditRow], model: str, stratum: str) -> list[L
         groups.setdefault((row.file, row.stratum), []).append(row)
     if len(groups) > 1:
         groups = {k: v for k, v in groups.items() if k[1].source_model == model} or groups
+    if len(groups) > 1 and is_condition(wanted):
+        shown = chart_file(mine)
+        groups = {k: v for k, v in groups.items() if k[0] == shown} or groups
     if len(groups) > 1:
         files = ", ".join(sorted({file for file, _ in groups}))
         raise ConfigError(
@@ -45,6 +55,18 @@ def stratum_scores(rows: Sequence[AuditRow], model: str, stratum: str) -> list[L
         )
     [picked] = groups.values()
     return [LabelScore(r.label or 0, r.name, r.correct, r.n) for r in picked]
+
+
+def unknown_condition(wanted: str, rows: Sequence[AuditRow], model: str) -> str:
+    """The message for a condition the audit of ``model`` lacks, naming what it has."""
+    key = wanted.partition("=")[0].strip()
+    kinds = sorted({r.stratum.kind for r in rows if is_condition_row(r)})
+    values = [kind.partition("=")[2] for kind in kinds if kind.partition("=")[0] == key]
+    if values:
+        return f"no condition {wanted!r} in the audit of {model}; {key} values: {', '.join(values)}"
+    keys = sorted({kind.partition("=")[0] for kind in kinds})
+    audited = ", ".join(keys) if keys else "none (run repair audit --strata KEY,...)"
+    return f"no condition key {key!r} in the audit of {model}; audited keys: {audited}"
 
 
 def is_audit(path: str | Path) -> bool:

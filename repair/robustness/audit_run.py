@@ -30,6 +30,14 @@ from repair.robustness.audit import (
     image_strata,
     sort_key,
 )
+from repair.robustness.audit_conditions import (
+    chart_file,
+    condition_chart_name,
+    condition_columns,
+    condition_rows,
+    is_condition_row,
+    key_of,
+)
 from repair.robustness.audit_summary import (
     MeanRow,
     TransferCell,
@@ -110,8 +118,12 @@ def run_audit(
     output_dir: Path,
     category_of: Callable[[str], str],
     batch_size: int = 256,
+    strata_keys: Sequence[str] = (),
 ) -> AuditResult:
-    """Measure every model on every file; write the tables and charts into ``output_dir``."""
+    """Measure every model on every file; write the tables and charts into ``output_dir``.
+
+    ``strata_keys``: per-image string keys (``weather``, ``timeofday``) whose values become
+    condition strata (:mod:`repair.robustness.audit_conditions`); every file must have them."""
     names = model_names(model_dirs)
     paths, notes = expand_patterns(data_dir, patterns)
     identities = {model_identity(path): name for path, name in zip(model_dirs, names, strict=True)}
@@ -126,6 +138,9 @@ def run_audit(
             with SplitReader(path) as reader:
                 info = reader.info
                 extras = {k: reader.extra(k) for k in STRATUM_KEYS if k in info.extras}
+                columns = condition_columns(
+                    strata_keys, reader.extras() if strata_keys else {}, file
+                )
                 strata, which = image_strata(len(reader), extras, category_of, identities)
                 desc = f"audit {step}/{steps} {file}"
                 predictions = predict_split(model, reader, batch_size, desc=desc)
@@ -135,15 +150,21 @@ def run_audit(
             )
             rows += found
             label_rows += per_label
+            found, per_label = condition_rows(
+                name, file, columns, predictions.true, predictions.predicted, class_names
+            )
+            rows += found
+            label_rows += per_label
     rows.sort(key=lambda row: sort_key(row, names))
     label_rows.sort(key=lambda row: sort_key(row, names))
+    strata_rows = [row for row in rows if not is_condition_row(row)]
     result = AuditResult(
         names,
         files,
         rows,
         label_rows,
-        mean_by_intensity(rows, names),
-        transfer_cells(rows, names),
+        mean_by_intensity(strata_rows, names),
+        transfer_cells(strata_rows, names),
         notes=notes,
     )
     result.written = write_audit(result, output_dir)
@@ -154,6 +175,7 @@ def write_audit(result: AuditResult, output_dir: Path) -> list[Path]:
     """audit.csv, audit_labels.csv, audit_<category>.png and, with transfer cells,
     transfer.csv and transfer.png; each written atomically."""
     from repair.reports._figure import save_png
+    from repair.reports.conditions import accuracy_by_condition
     from repair.reports.robustness import accuracy_by_intensity, transfer_heatmap
 
     written = [
@@ -164,6 +186,10 @@ def write_audit(result: AuditResult, output_dir: Path) -> list[Path]:
     for category in (c for c in CATEGORIES if c in present and c != CLEAN):
         figure = accuracy_by_intensity(result.rows, category, result.models)
         written.append(save_png(figure, output_dir / f"audit_{category}.png"))
+    shown = chart_file(result.rows)
+    for key in dict.fromkeys(key_of(r) for r in result.label_rows if is_condition_row(r)):
+        figure = accuracy_by_condition(result.label_rows, key, result.models, shown)
+        written.append(save_png(figure, output_dir / condition_chart_name(key)))
     if result.transfer:
         written.append(
             write_text_atomic(

@@ -1,5 +1,7 @@
-"""Summaries of a robustness audit's rows: mean accuracy per intensity, and how adversarial
-examples made on one model transfer to the others."""
+"""Summaries of a robustness audit's rows: mean accuracy per intensity, and the transfer matrix.
+
+The transfer matrix says how adversarial examples made on one model fare on the others.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""What a split file holds (docs/formats.md): its keys and storage settings, header and batch types,
-and the conversions of images, labels and extra per-image keys between memory and HDF5.
+"""What a split file holds (docs/formats.md): its keys, storage settings and types.
+
+Also the header and batch types, and the conversions of images, labels and extra per-image keys
+between memory and HDF5.
 
 A split file holds ``images`` (N, H, W, C) in [0, 1] and ``labels`` (N, K) one-hot, optionally
 ``image_ids`` and ``attribute_ids`` (N,) UTF-8 strings and a ``class_names`` file attribute, and

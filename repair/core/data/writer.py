@@ -1,5 +1,4 @@
-"""Writing a split file: samples appended in gzip-compressed HDF5 chunks, the file renamed into
-place only once complete."""
+"""Writing a split file in gzip-compressed HDF5 chunks, renamed into place once complete."""
 
 from __future__ import annotations
 
