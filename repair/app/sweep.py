@@ -23,11 +23,13 @@ from repair.app.sweep_spec import Variant, chunk_file
 from repair.app.sweep_summary import group_stats, sweep_csv, unit_row
 from repair.app.sweep_unit import Task, UnitSpec, run_task, unit_name
 from repair.core.files import write_json_atomic, write_text_atomic
+from repair.errors import ConfigError
 from repair.executors import Outcome, make_executor
 
 SWEEP_CSV = "sweep.csv"
 SWEEP_JSON = "sweep.json"
 SWEEP_PNG = "sweep.png"
+DEVICES = ("auto", "cpu", "gpu")  # as --device of optimize
 
 
 # --- worker set-up (TensorFlow once per worker) ----------------------------------------------
@@ -88,7 +90,9 @@ def unit_executor(
 
 @dataclass(frozen=True)
 class Sweep:
-    """The grid and where it runs."""
+    """The grid and where it runs. ``chunks``: chunk numbers, or ``(WHOLE_CHUNK,)`` with
+    ``chunks_dir`` the data folder. The settings a TOML spec may give are checked as the
+    command-line options are (ConfigError names the option)."""
 
     model_dir: Path
     chunks_dir: Path
@@ -96,12 +100,19 @@ class Sweep:
     output_dir: Path
     method: type
     labels: tuple[int, ...]
-    chunks: tuple[int, ...]
+    chunks: tuple[int | str, ...]
     seeds: tuple[int, ...]
     variants: tuple[Variant, ...]
     chain: bool = False
     batch_size: int = 32
     device: str = "auto"
+
+    def __post_init__(self) -> None:
+        size = self.batch_size
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(f"--batch_size must be a positive integer; got {size!r}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"--device must be {', '.join(DEVICES)}; got {self.device!r}")
 
     def units(self) -> list[Task]:
         """The executor's tasks: one per unit, or one per chain."""

@@ -58,7 +58,7 @@ class UnitSpec:
     unit: str
     variant: int
     label: int
-    chunk: int
+    chunk: int | str
     seed: int
     method: type
     options: Variant
@@ -96,7 +96,7 @@ class UnitSpec:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def unit_name(variant: int | None, label: int, chunk: int, seed: int) -> str:
+def unit_name(variant: int | None, label: int, chunk: int | str, seed: int) -> str:
     prefix = "" if variant is None else f"variant_{variant}/"
     return f"{prefix}label_{label}/chunk_{chunk}/seed_{seed}"
 

@@ -60,8 +60,11 @@ def target_command(
         totals = {"positive": result.positive, "negative": result.negative}
         rows = [asdict(row) for row in result.labels]
         held_out = None if held is None else {"path": str(held.path), "total": held.total}
-        print(json.dumps({"total": result.total, **totals, "labels": rows, "holdout": held_out}))
+        report = {"total": result.total, **totals, "labels": rows, "holdout": held_out}
+        print(json.dumps({**report, "where": where}))
         return
+    if where is not None:
+        print(f"only the images with {where}")
     print("| label | name | positive | negative |")
     print("|---|---|---|---|")
     for row in result.labels:

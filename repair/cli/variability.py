@@ -12,14 +12,19 @@ from repair.cli._app import UsageError
 from repair.cli._options import BatchSize, DataDir, JsonOutput, parse_name_list
 
 
-def model_list(text: str, option: str = "--model_dirs") -> list[Path]:
-    """``'m0,m1'`` -> paths, each of which must exist (a usage error names the missing one)."""
+def model_list(text: str, option: str = "--model_dirs", distinct: bool = False) -> list[Path]:
+    """``'m0,m1'`` -> paths, each of which must exist, and be named once when ``distinct`` (a
+    usage error names the missing or repeated one)."""
     paths = [Path(part) for part in parse_name_list(text)]
     if not paths:
         raise UsageError(f"{option} needs comma-separated model folders; got {text!r}")
+    seen: dict[Path, Path] = {}
     for path in paths:
         if not path.exists():
             raise UsageError(f"{option}: no such model folder or file: {path}")
+        if distinct and path.resolve() in seen:
+            raise UsageError(f"{option} names a model twice: {seen[path.resolve()]}, {path}")
+        seen[path.resolve()] = path
     return paths
 
 
@@ -92,7 +97,8 @@ def variability_command(
         raise UsageError("give exactly one of --model_dirs and --runs_dir")
     if original_model_dir is not None and runs_dir is None:
         raise UsageError("--original_model_dir goes with --runs_dir")
-    models = None if model_dirs is None else model_list(model_dirs)
+    # The spread of K models: a model named twice would count twice.
+    models = None if model_dirs is None else model_list(model_dirs, distinct=True)
     from repair.app.variability import variability
 
     result = variability(

@@ -127,15 +127,10 @@ def _rewrite(source: Path, target: Path, table: AttributeTable) -> int:
         info = reader.info
         kinds: dict[str, object] = dict(reader.extra_dtypes())
         kinds.update(dict.fromkeys(table.keys, str))
-        with SplitWriter(
-            target, info.image_shape, info.num_classes, info.class_names, True, extras=kinds
-        ) as writer:
+        with SplitWriter.copying(target, info, kinds) as writer:
             for batch in reader.batches(READ_BATCH):
-                extras = {**batch.extras, **_columns(table, batch.image_ids)}
                 named += sum(str(i) in table.rows for i in batch.image_ids)
-                writer.append(
-                    batch.images, batch.labels, batch.image_ids, batch.attribute_ids, extras
-                )
+                writer.append_batch(batch, {**batch.extras, **_columns(table, batch.image_ids)})
     return named
 
 

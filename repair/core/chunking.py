@@ -48,19 +48,9 @@ def plan_chunks(num_samples: int, chunk_size: int, num_chunks: int | None) -> li
 
 def _copy_range(reader: SplitReader, start: int, stop: int, path: Path) -> None:
     info = reader.info
-    with SplitWriter(
-        path,
-        info.image_shape,
-        info.num_classes,
-        info.class_names,
-        with_ids=info.has_ids,
-        extras=reader.extra_dtypes(),
-    ) as writer:
+    with SplitWriter.copying(path, info, reader.extra_dtypes()) as writer:
         for first in range(start, stop, READ_BATCH):
-            batch = reader.read(first, min(first + READ_BATCH, stop))
-            writer.append(
-                batch.images, batch.labels, batch.image_ids, batch.attribute_ids, batch.extras
-            )
+            writer.append_batch(reader.read(first, min(first + READ_BATCH, stop)))
 
 
 def split_into_chunks(

@@ -48,28 +48,15 @@ def write_parts(
         if len(held) != len(reader):
             raise ConfigError(f"holdout mask has {len(held)} entries; {source} has {len(reader)}")
 
-        def writer(path: Path) -> SplitWriter:
-            return SplitWriter(
-                path,
-                info.image_shape,
-                info.num_classes,
-                info.class_names,
-                with_ids=info.has_ids,
-                extras=reader.extra_dtypes(),
-            )
-
-        with writer(kept_path) as kept, writer(held_path) as out:
+        kinds = reader.extra_dtypes()
+        with (
+            SplitWriter.copying(kept_path, info, kinds) as kept,
+            SplitWriter.copying(held_path, info, kinds) as out,
+        ):
             for batch in reader.batches(batch_size):
                 part = held[batch.start : batch.start + len(batch)]
-                for target, mask in ((kept, ~part), (out, part)):
-                    chosen = batch.select(mask)
-                    target.append(
-                        chosen.images,
-                        chosen.labels,
-                        chosen.image_ids,
-                        chosen.attribute_ids,
-                        chosen.extras,
-                    )
+                kept.append_batch(batch.select(~part))
+                out.append_batch(batch.select(part))
     return int((~held).sum()), int(held.sum())
 
 

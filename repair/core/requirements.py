@@ -156,9 +156,13 @@ def parse_requirements(text: str) -> list[Requirement]:
                 f"a '!' goes with an accuracy level ('car>=90!') or a rise ('car+!'), not with "
                 f"a change in points; cannot read {part.strip()!r}"
             )
+        level = float(value)
+        if not (-100.0 <= level <= 100.0 if relative else 0.0 <= level <= 100.0):
+            kind = "a change in points from -100 to +100" if relative else "a level from 0 to 100"
+            raise ConfigError(f"--require: an accuracy is {kind}; cannot hold {part.strip()!r}")
         requirements.append(
             Requirement(
-                name.strip(), match["op"], float(value), relative, significant=significant, **where
+                name.strip(), match["op"], level, relative, significant=significant, **where
             )
         )
     return requirements

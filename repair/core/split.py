@@ -82,18 +82,10 @@ class _GroupWriters:
     def append(self, key: tuple[str, ...], batch: Batch) -> None:
         writer = self.writers.get(key)
         if writer is None:
-            writer = SplitWriter(
-                self.root.joinpath(*key, SPLIT_FILE),
-                self.info.image_shape,
-                self.info.num_classes,
-                self.info.class_names,
-                with_ids=self.info.has_ids,
-                extras=self.extra_dtypes,
-            ).__enter__()
+            path = self.root.joinpath(*key, SPLIT_FILE)
+            writer = SplitWriter.copying(path, self.info, self.extra_dtypes).__enter__()
             self.writers[key] = writer
-        writer.append(
-            batch.images, batch.labels, batch.image_ids, batch.attribute_ids, batch.extras
-        )
+        writer.append_batch(batch)
 
     def close(self, error: BaseException | None = None) -> None:
         writers, self.writers = list(self.writers.values()), {}

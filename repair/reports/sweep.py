@@ -44,7 +44,8 @@ def sweep_figure(groups: Sequence[dict[str, Any]], title: str = "") -> Figure:
             alpha=0.2,
             linewidth=0,
         )
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if all(isinstance(g["chunk"], int) for g in groups):  # else the one chunk 'all'
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("chunk", fontsize=LABEL_SIZE)
     ax.set_ylabel("test accuracy of the label (%)", fontsize=LABEL_SIZE)
     ax.grid(alpha=0.3)

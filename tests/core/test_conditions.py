@@ -185,3 +185,26 @@ def test_a_split_without_string_keys_says_so(digits_workdir: Path) -> None:
         columns = reader.extras()
     with pytest.raises(ConfigError, match="its keys: none"):
         check_conditions(parse_conditions("weather=rainy"), columns, "test.h5")
+
+
+@pytest.mark.parametrize("kind", ["holdout", "grayscale"])
+def test_variability_scenarios_keep_the_condition_keys(tmp_path: Path, kind: str) -> None:
+    from repair.core.data import write_split
+    from repair.variability.scenarios import apply_scenario, parse_scenario
+
+    rng = np.random.default_rng(0)
+    ids = np.array([f"img{k}" for k in range(40)], dtype=object)
+    weather = np.array([WEATHERS[k % 3] for k in range(40)], dtype=object)
+    path = write_split(
+        tmp_path / "train.h5",
+        rng.random((40, 4, 4, 3), dtype=np.float32),
+        np.arange(40) % 2,
+        2,
+        image_ids=ids,
+        extras={"weather": weather},
+    )
+    apply_scenario(path, parse_scenario(f"{kind}:0:0.5"), seed=0)
+    split = read_split(path)
+    assert len(split) == (30 if kind == "holdout" else 40)
+    of = dict(zip(ids, weather, strict=True))
+    assert list(split.extras["weather"]) == [of[i] for i in split.image_ids]

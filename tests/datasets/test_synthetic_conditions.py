@@ -41,6 +41,9 @@ def test_night_is_darker_and_rain_flatter_and_noisier() -> None:
     assert night.mean() < 0.5 * day.mean()
     car = (slice(12, 28), slice(12, 38))  # inside the object: flat in the clear frame
     assert rain[car][..., 0].std() > 20 and day[car][..., 0].std() == 0
+    # Night fades the colours (equalising the brightness in prepare cannot bring them back).
+    colour = np.ptp(day[car].mean(axis=(0, 1)))
+    assert np.ptp(night[car].mean(axis=(0, 1))) < 0.1 * colour
     sky, road = day[0].mean(), day[-1].mean()
     rain_rows = rain.astype(float).mean(axis=(1, 2))
     assert abs(rain_rows[:3].mean() - rain_rows[-3:].mean()) < 0.75 * abs(sky - road)

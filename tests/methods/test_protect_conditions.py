@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from repair.core.data import read_split, write_split
 from repair.core.requirements import parse_requirements
 from repair.errors import ConfigError
 from repair.methods.arachne.protect import RequirementGuard, input_columns
@@ -89,3 +90,11 @@ def test_optimize_protects_a_condition_end_to_end(
     bad = run_repair(["optimize", *common, *FAST, "--protect=car@weather=snowy>=10"])
     assert bad.exit_code == 2
     assert "weather=snowy; its values: clear, foggy, rainy, undefined" in bad.stderr
+    # The validation split must have the condition too: checked before the search.
+    no_keys = tmp_path / "plain.h5"
+    split = read_split(data / "test.h5")
+    write_split(no_keys, split.images, split.labels, 10, image_ids=split.image_ids)
+    result = run_repair(["optimize", *common, *FAST, "--protect=@timeofday=night>=0",
+                         f"--validation_data={no_keys}"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "plain.h5 has no per-image string key 'timeofday'; its keys: none" in result.stderr

@@ -29,7 +29,11 @@ def test_parse_names_with_spaces_signs_and_all_operators():
     assert parsed[2].value == 0.5 and not parsed[2].relative
 
 
-@pytest.mark.parametrize("text", ["", ",", "car", "car=>90", "car>=ninety", ">=3", "car>=9 0"])
+@pytest.mark.parametrize(
+    "text",
+    ["", ",", "car", "car=>90", "car>=ninety", ">=3", "car>=9 0",
+     "car>=150", "car<=100.5", "car>=+101", "overall>=-150"],
+)  # fmt: skip
 def test_parse_rejects_what_it_cannot_read(text):
     with pytest.raises(ConfigError, match="--require"):
         parse_requirements(text)

@@ -31,8 +31,8 @@ from repair.errors import DataFormatError
 
 def validate_header(file: h5py.File, path: Path, allow_empty: bool = False) -> SplitInfo:
     """The header of the open split ``file`` at ``path``, refused when it lacks a key, its
-    images and labels disagree, it declares more rows than it stores, or it has no rows
-    (unless ``allow_empty``)."""
+    images and labels disagree, it declares more rows than it stores, it has no rows (unless
+    ``allow_empty``), or a label is not one-hot (or not an index) of a known class."""
     missing = [key for key in (IMAGES, LABELS) if key not in file]
     if missing:
         raise DataFormatError(
@@ -82,6 +82,16 @@ def validate_header(file: h5py.File, path: Path, allow_empty: bool = False) -> S
             and EXTRA_NAME.fullmatch(name)
         )
     )
+    # The whole label column is checked here (it is small beside the images), so a command
+    # that reads only the header, or a sample of the rows, still refuses a bad label.
+    try:
+        values = labels[...]
+    except OSError as error:
+        raise DataFormatError(f"cannot read {path}: {error}") from None
+
+    def first(bad: np.ndarray) -> int:
+        return int(np.flatnonzero(bad)[0])
+
     if labels.ndim == 2:
         num_classes = labels.shape[1]
         if class_names is not None and num_classes != len(class_names):
@@ -94,13 +104,9 @@ def validate_header(file: h5py.File, path: Path, allow_empty: bool = False) -> S
     else:
         # The class count comes from the largest index: refuse NaN, fractions and negative
         # indices first, or they would be a raw exception or a misleading class count.
-        values = labels[...]
-
-        def first(bad: np.ndarray) -> int:
-            return int(np.flatnonzero(bad)[0])
-
         check_labels(path, values, first, first, None)
         num_classes = int(np.max(values)) + 1 if len(values) else 0
+    check_labels(path, values, first, first, num_classes)
     return SplitInfo(
         path=path,
         num_samples=len(images),

@@ -31,8 +31,8 @@ class SplitReader:
 
     Use as a context manager; the constructor raises :class:`DataFormatError` naming the file
     when it is not HDF5, lacks a key, its images and labels disagree, its header declares more
-    rows than it stores, or it has no rows (unless ``allow_empty``). Every batch read is checked
-    too: finite pixels in [0, 1], one-hot labels of a known class.
+    rows than it stores, it has no rows (unless ``allow_empty``), or a label is not one-hot of a
+    known class. Every batch read is checked too: finite pixels in [0, 1].
     """
 
     def __init__(self, path: str | Path, allow_empty: bool = False) -> None:

@@ -18,6 +18,8 @@ from repair.core.data.format import (
     IMAGE_IDS,
     IMAGES,
     LABELS,
+    Batch,
+    SplitInfo,
     check_extra_name,
     extra_dtype,
     extra_values,
@@ -68,6 +70,27 @@ class SplitWriter:
         self._pending: list[dict[str, np.ndarray]] = []
         self._pending_rows = 0
         self._created = False
+
+    @classmethod
+    def copying(
+        cls, path: str | Path, info: SplitInfo, extras: Mapping[str, object]
+    ) -> SplitWriter:
+        """A writer for a copy (or a part) of the split ``info`` describes: its image shape,
+        classes, names and ids, and the extra per-image keys ``extras`` (name -> type; a
+        reader's :meth:`~repair.core.data.SplitReader.extra_dtypes` keeps them all)."""
+        return cls(
+            path, info.image_shape, info.num_classes, info.class_names, info.has_ids, extras=extras
+        )
+
+    def append_batch(self, batch: Batch, extras: Mapping[str, object] | None = None) -> None:
+        """Add a batch read from a split, its ids and its extra keys (or ``extras`` instead)."""
+        self.append(
+            batch.images,
+            batch.labels,
+            batch.image_ids,
+            batch.attribute_ids,
+            batch.extras if extras is None else extras,
+        )
 
     def __enter__(self) -> SplitWriter:
         self._atomic = atomic_path(self.path)

@@ -8,9 +8,11 @@ the objects do not change with them): ``weather`` (clear, overcast, rainy, foggy
 (daytime, dawn/dusk, night) and ``scene`` (city street, highway, residential; about one frame in
 twenty has no scene, which ``prepare bdd-objects`` stores as ``undefined``). So that a condition
 can really make a classifier fail, the conditions change the pixels, objects included
-(:func:`apply_conditions`): night frames are darkened to 35 % of their brightness and dawn/dusk
-frames to 70 %; rainy frames lose half their contrast (pulled toward mid-grey) and get strong
-pixel noise (sigma 30 of 255); foggy frames are blended 60 % toward light grey.
+(:func:`apply_conditions`): night frames lose 85 % of their colour (blended toward their grey
+level, as colours fade in the dark) and are darkened to 35 % of their brightness, dawn/dusk
+frames lose 40 % and are darkened to 70 % (histogram equalisation in ``prepare`` restores
+brightness, not colour); rainy frames lose half their contrast (pulled toward mid-grey) and get
+strong pixel noise (sigma 30 of 255); foggy frames are blended 60 % toward light grey.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ _WEATHER_P = (0.45, 0.2, 0.2, 0.15)
 _TIME_P = (0.5, 0.15, 0.35)
 _NO_SCENE_P = 0.05
 _DARKNESS = {"night": 0.35, "dawn/dusk": 0.7}
+_FADING = {"night": 0.85, "dawn/dusk": 0.4}  # share of colour lost
 _RAIN_CONTRAST, _RAIN_NOISE = 0.5, 30.0
 _FOG_BLEND, _FOG_GREY = 0.6, 200.0
 
@@ -95,6 +98,9 @@ def apply_conditions(
         pixels = pixels + rng.normal(0.0, _RAIN_NOISE, size=pixels.shape[:2] + (1,))
     elif weather == "foggy":
         pixels = (1 - _FOG_BLEND) * pixels + _FOG_BLEND * _FOG_GREY
+    if time in _FADING:
+        grey = pixels @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        pixels = (1 - _FADING[time]) * pixels + _FADING[time] * grey[..., None]
     pixels = pixels * _DARKNESS.get(time, 1.0)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 

@@ -177,6 +177,14 @@ def validation_path(text: str) -> Path:
     return path
 
 
+def check_validation_strata(requirements: Sequence[Requirement], path: Path) -> None:
+    """Refuse, before any search, a protected condition the validation split cannot answer."""
+    from repair.core.data import SplitReader
+
+    with SplitReader(path) as reader:
+        stratum_masks(requirements, reader.extras(), len(reader), str(path))
+
+
 def validation_failures(
     requirements: Sequence[Requirement],
     original: object,

@@ -32,6 +32,7 @@ from repair.methods.arachne.config import (
 from repair.methods.arachne.fitness import BatchedFitness
 from repair.methods.arachne.protect import (
     RequirementGuard,
+    check_validation_strata,
     describe_failures,
     failed,
     input_columns,
@@ -115,6 +116,8 @@ def _fitness_objective(
         guard = RequirementGuard(
             requirements, *labels, names, evaluate.results(original[None]), columns
         )
+        if options.validation_data is not None:  # a bad condition fails before the search
+            check_validation_strata(requirements, validation_path(options.validation_data))
     alpha = float(options.alpha) if kind == "tosem" else 1.0  # Arachne's normalized: no alpha
     return Objective(kind, alpha, weights[0], weights[1], guard), guard
 
