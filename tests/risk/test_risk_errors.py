@@ -4,10 +4,13 @@ option value, exit 1 for a data file that does not hold what the query needs."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from repair.core.data import write_split
 from tests.conftest import run_repair
 from tests.risk.conftest import write_images
 
@@ -114,3 +117,36 @@ def test_an_unsafe_crop_name_is_refused(risk_fixture, tmp_path) -> None:
     assert "unsafe file name '../escape.jpg' in image_ids of" in error_line(result)
     assert not (tmp_path / "escape.jpg").exists()
     assert list((tmp_path / "out").iterdir()) == []  # no results.json, no staging folder left
+
+
+def test_split_folders_that_cannot_be_read_together(risk_fixture, tmp_path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_repair(
+        ["utils", "risk_calculation_tool", "--calc_target=miss_rate", "--h5_dataset_path", empty,
+         "--model_dir", risk_fixture.model, "--output_dir", tmp_path / "out"]
+    )  # fmt: skip
+    assert result.exit_code == 1 and "no .h5 files in the folder" in error_line(result)
+    mixed = tmp_path / "mixed"
+    write_images(mixed / "a.h5", [("a.jpg", 0, 0, "f1.jpg")])
+
+    write_split(mixed / "b.h5", np.zeros((1, 1, 1, 3), np.float32), np.array([0]), num_classes=2)
+    result = run_repair(
+        ["utils", "risk_calculation_tool", "--calc_target=scene_prob", "--h5_dataset_path", mixed,
+         "--output_dir", tmp_path / "out"]
+    )  # fmt: skip
+    assert result.exit_code == 1 and "must hold splits of one dataset" in error_line(result)
+
+
+def test_a_crop_missing_from_the_folder_is_noted_not_fatal(risk_fixture, tmp_path) -> None:
+    crops = tmp_path / "crops"
+    shutil.copytree(risk_fixture.crops, crops)
+    (crops / "pedestrian" / "a2.jpg").unlink()
+    result = run(risk_fixture, tmp_path / "out", "--scalabel_format_label_path",
+                 risk_fixture.labels, "--attributes=timeofday=night",
+                 "--create_image_subset_output_path", crops)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "note: 2 crops not found in" in result.stderr  # a2 is matched and misrecognised
+    assert "(first: a2.jpg)" in result.stderr
+    assert not (tmp_path / "out" / "matched_data" / "a2.jpg").exists()
+    assert (tmp_path / "out" / "misrecognition_data" / "1" / "2" / "b0.jpg").is_file()
