@@ -3,8 +3,9 @@
 A repair run folder holds ``weights.csv`` (localize, then optimize), ``history.csv``,
 ``summary.json`` and ``repair/model.keras`` (optimize), ``results.json`` (a model measured per
 label) and, in a data folder, the ``repair target`` layout (``positive/``, ``negative/<true>/``,
-each with ``repair.h5`` and ``labels.json``). Every write is atomic; ``optimize`` commits its whole
-output set at once (:func:`staged_outputs`).
+each with ``repair.h5`` and ``labels.json``), and the crops ``utils risk_calculation_tool``
+copies (``matched_data/``, ``misrecognition_data/``). Every write is atomic; ``optimize``
+commits its whole output set at once (:func:`staged_outputs`).
 
 ``weights.csv`` has no header. After ``localize`` its rows are ``layer,i,j,value``; after
 ``optimize`` they are ``layer,i,j,original,repaired``. ``layer`` is the index in
