@@ -38,6 +38,8 @@ REPAIRED_DIRNAME = "repair"
 MODEL_FILENAME = "model.keras"
 RESULTS_FILENAME = "results.json"
 PARETO_FILENAME = "pareto_front.png"
+# DRWeightMerge: the misclassification types localize resolved and the weights of each.
+DR_TYPES_FILENAME = "dr_types.json"
 EVALUATE_RESULT_FILENAME = "result.txt"
 # The `repair target` layout inside a data folder.
 SPLIT_FILENAME = "repair.h5"
