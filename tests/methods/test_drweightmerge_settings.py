@@ -123,15 +123,15 @@ def test_the_weights_rank_the_patches(heavy: float, light: float) -> None:
     assert tied[0] == pytest.approx(tied[1])
 
 
-def test_fitness_is_the_weighted_shares_and_accuracies() -> None:
+def test_fitness_is_the_weighted_accuracies_less_half_the_weighted_rates() -> None:
     parsed = DRSettings((MisType(0, None, 1.0),), {0: 0.25, 1: 0.75})
     objective = DRObjective.build(parsed, (np.array([0, 0]), np.array([1, 1])), np.array([1, 0]))
     negatives = _results([[True, False]], loss=1.0)
     positives = _results([[True, False]], loss=3.0)
-    share = (1 + 1 / 2) / 2  # one fixed, one wrong at loss 1
+    rate = (0 + (1 - 1 / 2)) / 3  # one fixed, one wrong at loss 1, of the 3 inputs of label 0
     accuracy_0 = (1 + 1 / 2 + 1 / 4) / 3  # two negatives and one positive of label 0
     accuracy_1 = 1.0
-    expected = share + 0.25 * accuracy_0 + 0.75 * accuracy_1
+    expected = 0.25 * accuracy_0 + 0.75 * accuracy_1 - 0.5 * rate
     assert objective(negatives, positives).fitness[0] == pytest.approx(expected)
 
 

@@ -1,12 +1,13 @@
-"""DRWeightMerge's fitness: each type's fixed share and each label's accuracy, weighed.
+"""DRWeightMerge's fitness: each label's accuracy and each type's misclassification rate, weighed.
 
-fitness = sum_t w_t * share_t + sum_l v_l * accuracy_l, with w (weights_misclassifications) and
-v (weights_precisions) each normalised to sum 1, so it lies in (0, 2]. ``share_t`` is the mean
-over type t's negatives, and ``accuracy_l`` the mean over every input of label l (negatives and
-positives), of the journal version's per-input term (1 if correct, else 1 / (1 + loss); Arachne
-TOSEM 2023): a fixed input counts 1 as in the reference's rates, and the loss of the others lets
-the swarm climb between counts. The reference's "precision" of a label is this accuracy (the
-share of its inputs classified correctly). Plain NumPy over Arachne's per-input results.
+As the reference's score: fitness = sum_l v_l * accuracy_l - 0.5 * sum_t w_t * rate_t, with v
+(weights_precisions) and w (weights_misclassifications) each normalised to sum 1, so it lies in
+[-0.5, 1]. ``accuracy_l`` is the share of every input of label l (negatives and positives)
+classified correctly (the reference calls it the label's precision); ``rate_t`` is the share of
+the inputs of type t's true label that still make type t's mistake, so fixing one input of a
+type and breaking one of its label weigh alike, as upstream. Each input counts by the journal
+version's per-input term (1 if correct, else 1 / (1 + loss); Arachne TOSEM 2023) rather than
+0 or 1, so the swarm can climb between counts. Plain NumPy over Arachne's per-input results.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ def _means(masks: np.ndarray) -> np.ndarray:
 class DRObjective:
     """The fitness of particles from Arachne's per-input results (see the module docstring).
 
-    neg_types: (N_neg, T) type means; type_weights: (T,); neg_labels, pos_labels: (N, L) label
-    means over all inputs of each weighed label; label_weights: (L,).
+    neg_types: (N_neg, T) each type's negatives over its label's size; type_weights: (T,);
+    neg_labels, pos_labels: (N, L) label means over all inputs of each weighed label;
+    label_weights: (L,).
     """
 
     neg_types: np.ndarray
@@ -59,14 +61,17 @@ class DRObjective:
     ) -> DRObjective:
         """negatives: true and originally predicted labels (N_neg,); positive_labels (N_pos,)."""
         neg_true, neg_predicted = negatives
-        weighed = sorted(label for label, w in settings.precisions.items() if w > 0)
         every = np.concatenate([neg_true, positive_labels])
+        weighed = sorted(label for label, w in settings.precisions.items() if w > 0)
         masks = np.array([every == label for label in weighed], dtype=bool).reshape(
             len(weighed), len(every)
         )
         label_means = _means(masks)
+        # rate_t: type t's mistakes over every input of its true label (upstream's class count)
+        sizes = np.array([max(1, int(np.sum(every == kind.true))) for kind in settings.types])
+        types = type_masks(settings.types, neg_true, neg_predicted)
         return cls(
-            neg_types=_means(type_masks(settings.types, neg_true, neg_predicted)),
+            neg_types=(types / sizes[:, None]).T.astype(np.float64),
             type_weights=np.array([kind.weight for kind in settings.types]),
             neg_labels=label_means[: len(neg_true)],
             pos_labels=label_means[len(neg_true) :],
@@ -74,11 +79,11 @@ class DRObjective:
         )
 
     def parts(self, negatives: SetResults, positives: SetResults) -> tuple[np.ndarray, ...]:
-        """Per particle: each type's share (P, T) and each weighed label's accuracy (P, L)."""
+        """Per particle: each type's rate (P, T) and each weighed label's accuracy (P, L)."""
         neg, pos = per_input_terms(negatives), per_input_terms(positives)
-        return neg @ self.neg_types, neg @ self.neg_labels + pos @ self.pos_labels
+        return (1.0 - neg) @ self.neg_types, neg @ self.neg_labels + pos @ self.pos_labels
 
     def __call__(self, negatives: SetResults, positives: SetResults) -> Scores:
-        shares, accuracies = self.parts(negatives, positives)
-        fitness = shares @ self.type_weights + accuracies @ self.label_weights
+        rates, accuracies = self.parts(negatives, positives)
+        fitness = accuracies @ self.label_weights - 0.5 * (rates @ self.type_weights)
         return Scores(fitness, negatives.count, positives.count)
