@@ -178,10 +178,10 @@ def read_settings(path: Path, names: list[str]) -> DRSettings:
 def default_settings(negative_root: Path, num_classes: int) -> DRSettings:
     """Every ``negative/<true>/<predicted>`` of `repair target` a type, all weighed equally, and
     every label's accuracy weighed equally: what DRWeightMerge repairs without a settings file."""
+    folders = [path.parent for path in negative_root.glob(f"*/*/{SPLIT_FILENAME}")]
     found = sorted(
         (int(folder.parent.name), int(folder.name))
-        for folder in negative_root.glob(f"*/*/{SPLIT_FILENAME}")
-        for folder in [folder.parent]
+        for folder in folders
         if folder.name.isdigit() and folder.parent.name.isdigit()
     )
     if not found:
