@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import tempfile
 import time
 from collections import Counter
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 from bench_arachne import prepare  # the same data and model
+from bench_arachne_versions import print_table
 
 from repair.app.runner import localize, optimize
 from repair.core.data import read_split
@@ -96,19 +96,6 @@ class Measure:
         row["test accuracy change"] = 100.0 * (right.mean() - self.accuracy)
         row["time s"] = seconds
         return row
-
-
-def print_table(results: dict[str, list[dict]]) -> None:
-    columns = list(next(iter(results.values()))[0])
-    print("| configuration | " + " | ".join(columns) + " |")
-    print("|---|" + "---|" * len(columns))
-    for name, rows in results.items():
-        cells = []
-        for column in columns:
-            values = [row[column] for row in rows]
-            spread = statistics.stdev(values) if len(values) > 1 else 0.0
-            cells.append(f"{statistics.mean(values):.2f} ± {spread:.2f}")
-        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 def run(method, model_dir, target, data, out, options, seed) -> None:  # noqa: ANN001
@@ -182,8 +169,7 @@ def main() -> None:
             seconds += time.perf_counter() - begun
             results["arachne A then B"].append(measure.row(then / "repair", seconds))
         print(f"seed {seed} done ({time.perf_counter() - started:.0f} s)", flush=True)
-    print()
-    print_table(results)
+    print_table("two types: DRWeightMerge at once, Arachne on each in turn", results)
 
 
 if __name__ == "__main__":

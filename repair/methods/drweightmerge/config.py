@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from repair.methods.arachne.config import check_phi, check_positive_int, parse_layers
+from repair.methods.arachne.config import SwarmConfig, check_positive_int, parse_layers
 
 
 @dataclass(frozen=True)
@@ -45,17 +45,5 @@ class DRLocalizeConfig:
 
 
 @dataclass(frozen=True)
-class DROptimizeConfig:
-    num_particles: int = field(default=100, metadata={"help": "Particles in the swarm."})
-    num_iterations: int = field(default=100, metadata={"help": "Most swarm iterations."})
-    velocity_phi: float = field(
-        default=4.1, metadata={"help": "phi of the constriction factor chi; must exceed 4."}
-    )
-    min_iteration_range: int = field(
-        default=10, metadata={"help": "Stop after this many iterations without a better patch."}
-    )
-
-    def __post_init__(self) -> None:
-        for name in ("num_particles", "num_iterations", "min_iteration_range"):
-            check_positive_int(name, getattr(self, name))
-        check_phi(self.velocity_phi)
+class DROptimizeConfig(SwarmConfig):
+    """Arachne's swarm options; the search reads every negative and every positive."""
