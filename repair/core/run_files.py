@@ -41,6 +41,8 @@ REPAIRED_DIRNAME = "repair"
 MODEL_FILENAME = "model.keras"
 RESULTS_FILENAME = "results.json"
 PARETO_FILENAME = "pareto_front.png"
+# DRWeightMerge: the misclassification types localize resolved and the weights of each.
+DR_TYPES_FILENAME = "dr_types.json"
 EVALUATE_RESULT_FILENAME = "result.txt"
 # What `evaluate --json` prints, kept beside result.txt so later commands know what was scored.
 EVALUATE_REPORT_FILENAME = "evaluate.json"

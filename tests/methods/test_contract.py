@@ -18,6 +18,7 @@ from repair.methods.base import RepairMethod, RepairTask
 SMALL = {
     "arachne": {"num_particles": 6, "num_iterations": 3, "num_input_pos_sampled": 40},
     "neurecover": {"num_particles": 6, "num_iterations": 3},
+    "drweightmerge": {"num_particles": 6, "num_iterations": 3},
 }
 
 

@@ -103,6 +103,25 @@ def sample_count(value: int | str) -> int | str:
 
 
 @dataclass(frozen=True)
+class SwarmConfig:
+    """The particle swarm's own options, for a method that runs Arachne's swarm as it is."""
+
+    num_particles: int = field(default=100, metadata={"help": "Particles in the swarm."})
+    num_iterations: int = field(default=100, metadata={"help": "Most swarm iterations."})
+    velocity_phi: float = field(
+        default=4.1, metadata={"help": "phi of the constriction factor chi; must exceed 4."}
+    )
+    min_iteration_range: int = field(
+        default=10, metadata={"help": "Stop after this many iterations without a better patch."}
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("num_particles", "num_iterations", "min_iteration_range"):
+            check_positive_int(name, getattr(self, name))
+        check_phi(self.velocity_phi)
+
+
+@dataclass(frozen=True)
 class LocalizeConfig:
     num_grad: int | None = field(
         default=None,
