@@ -39,6 +39,9 @@ MODEL_FILENAME = "model.keras"
 RESULTS_FILENAME = "results.json"
 PARETO_FILENAME = "pareto_front.png"
 EVALUATE_RESULT_FILENAME = "result.txt"
+# `repair drift` with several current sets: one row per set, and its chart.
+DRIFT_OVER_TIME_CSV = "drift_over_time.csv"
+DRIFT_OVER_TIME_PNG = "drift_over_time.png"
 # The `repair target` layout inside a data folder.
 SPLIT_FILENAME = "repair.h5"
 LABELS_FILENAME = "labels.json"
