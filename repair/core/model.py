@@ -167,29 +167,3 @@ def layer_rows(model: keras.Model) -> list[LayerRow]:
             shape = None
         rows.append(LayerRow(index, layer.name, type(layer).__name__, shape, layer.count_params()))
     return rows
-
-
-def logits_model(model: keras.Model) -> tuple[keras.Model, bool]:
-    """The model without its final softmax, and whether its outputs are logits.
-
-    The loss gradient through a saturated softmax is exactly zero in float32 (confident
-    predictions give p = 1.0), which hides the gradient from FGM; attacks on logits do not
-    suffer this, and Grad-CAM differentiates the class score before the softmax (Selvaraju et
-    al. 2017, Sec. 3). The clone shares every layer but the last, which gets the same weights and a
-    linear activation. A model whose last layer is not a softmax is returned unchanged.
-    """
-    last = model.layers[-1]
-    activation = getattr(last, "activation", None)
-    if getattr(activation, "__name__", "") != "softmax":
-        return model, False
-
-    def clone(layer: keras.layers.Layer) -> keras.layers.Layer:
-        if layer is not last:
-            return layer
-        config = layer.get_config()
-        config["activation"] = "linear"
-        return layer.__class__.from_config(config)
-
-    logits = keras.models.clone_model(model, clone_function=clone)
-    logits.layers[-1].set_weights(last.get_weights())
-    return logits, True

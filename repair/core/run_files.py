@@ -42,6 +42,9 @@ EVALUATE_RESULT_FILENAME = "result.txt"
 # `repair drift` with several current sets: one row per set, and its chart.
 DRIFT_OVER_TIME_CSV = "drift_over_time.csv"
 DRIFT_OVER_TIME_PNG = "drift_over_time.png"
+# `repair saliency`: the Grad-CAM maps, and one overlay PNG per input (named by its position).
+SALIENCY_FILENAME = "saliency.h5"
+OVERLAYS_DIRNAME = "overlays"
 # The `repair target` layout inside a data folder.
 SPLIT_FILENAME = "repair.h5"
 LABELS_FILENAME = "labels.json"

@@ -114,10 +114,36 @@ def import_art() -> Any:
     return art
 
 
+def logits_model(model: Any) -> tuple[Any, bool]:
+    """The model without its final softmax, and whether its outputs are logits.
+
+    The loss gradient through a saturated softmax is exactly zero in float32 (confident
+    predictions give p = 1.0), which hides the gradient from FGM; attacks on logits do not
+    suffer this. The clone shares every layer but the last, which gets the same weights and a
+    linear activation. A model whose last layer is not a softmax is returned unchanged.
+    """
+    from repair.core.tf import keras
+
+    last = model.layers[-1]
+    activation = getattr(last, "activation", None)
+    if getattr(activation, "__name__", "") != "softmax":
+        return model, False
+
+    def clone(layer: Any) -> Any:
+        if layer is not last:
+            return layer
+        config = layer.get_config()
+        config["activation"] = "linear"
+        return layer.__class__.from_config(config)
+
+    logits = keras.models.clone_model(model, clone_function=clone)
+    logits.layers[-1].set_weights(last.get_weights())
+    return logits, True
+
+
 def art_classifier(model: Any, num_classes: int, input_shape: tuple[int, ...]) -> Any:
     """An ART ``TensorFlowV2Classifier`` over ``model`` (images in [0, 1], cross-entropy loss)."""
     art = import_art()
-    from repair.core.model import logits_model
     from repair.core.tf import keras
 
     network, from_logits = logits_model(model)
