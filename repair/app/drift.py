@@ -216,6 +216,16 @@ def embed_baseline(model, baseline: Path, layer: int | None, batch_size: int):  
     return index, embed_split(model, baseline, index, batch_size, "embed baseline")
 
 
+def settings_params(settings: DriftSettings) -> dict[str, object]:
+    """The drift settings as MLflow parameters."""
+    return {
+        "methods": ",".join(settings.methods),
+        "clusters": settings.clusters,
+        "permutations": settings.permutations,
+        "random_state": settings.random_state,
+    }
+
+
 def run_drift(
     *,
     model_dir: Path,
@@ -226,42 +236,56 @@ def run_drift(
     output_dir: Path = Path("drift"),
     batch_size: int = 256,
     write_negatives: Path | None = None,
+    mlflow_uri: str | None = None,
 ) -> DriftRun:
     """Embed ``baseline`` and ``current`` at the input of the layer Arachne would repair, compare
-    them and write drift.json, drift_labels.csv, drift_clusters.csv and drift.png."""
+    them and write drift.json, drift_labels.csv, drift_clusters.csv and drift.png (logged to
+    MLflow at ``mlflow_uri`` when given)."""
+    from repair.app.tracking import command_run
     from repair.core.model import load_model
 
     if write_negatives is not None:
         check_negatives_dir(write_negatives)
-    model = load_model(model_dir)
-    start = time.perf_counter()
-    index, a = embed_baseline(model, baseline, layer, batch_size)
-    one = compare_set(
-        model,
-        a,
-        current,
-        model_dir=model_dir,
-        baseline_path=baseline,
-        index=index,
-        layer=layer,
-        settings=settings,
-        output_dir=output_dir,
-        batch_size=batch_size,
-        baseline_seconds=time.perf_counter() - start,
-    )
-    report = one.report
-    top = report.suggestions()
-    commands = (
-        suggested_commands(model_dir, current, top[0].label, None if layer is None else index)
-        if top
-        else []
-    )
-    negatives = None
-    if write_negatives is not None:
-        negatives = write_drifted_negatives(
-            model, current, write_negatives, report, one.embedded, batch_size
+    params = {
+        **settings_params(settings),
+        "model_dir": model_dir,
+        "baseline": baseline,
+        "current": current,
+        "layer": layer,
+        "batch_size": batch_size,
+    }
+    with command_run(mlflow_uri, "drift", params) as tracked:
+        model = load_model(model_dir)
+        start = time.perf_counter()
+        index, a = embed_baseline(model, baseline, layer, batch_size)
+        one = compare_set(
+            model,
+            a,
+            current,
+            model_dir=model_dir,
+            baseline_path=baseline,
+            index=index,
+            layer=layer,
+            settings=settings,
+            output_dir=output_dir,
+            batch_size=batch_size,
+            baseline_seconds=time.perf_counter() - start,
         )
-    return DriftRun(report, one.summary, one.files, commands, negatives)
+        report = one.report
+        top = report.suggestions()
+        commands = (
+            suggested_commands(model_dir, current, top[0].label, None if layer is None else index)
+            if top
+            else []
+        )
+        negatives = None
+        if write_negatives is not None:
+            negatives = write_drifted_negatives(
+                model, current, write_negatives, report, one.embedded, batch_size
+            )
+        tracked.log_report(one.summary)
+        tracked.log_files(one.files, root=output_dir)
+        return DriftRun(report, one.summary, one.files, commands, negatives)
 
 
 def write_drifted_negatives(  # noqa: PLR0913

@@ -86,16 +86,49 @@ def run_drift_over_time(
     settings: DriftSettings = DriftSettings(),  # noqa: B008 (frozen, so shared safely)
     output_dir: Path = Path("drift"),
     batch_size: int = 256,
+    mlflow_uri: str | None = None,
 ) -> DriftOverTime:
     """Compare each of ``currents`` with ``baseline`` in the order given; write each set's
-    one-set outputs under ``output_dir/<set>/`` and drift_over_time.csv and .png."""
-    from repair.core.model import load_model
-    from repair.reports import save_png
-    from repair.reports.drift import drift_over_time_figure
+    one-set outputs under ``output_dir/<set>/`` and drift_over_time.csv and .png. With
+    ``mlflow_uri``, one MLflow run: each set's numbers are one step (in the order given)."""
+    from repair.app.drift import settings_params
+    from repair.app.tracking import command_run
 
     for path in currents:  # before any work or folder: a typo in week 3 fails at once
         if not Path(path).is_file():
             raise InputNotFoundError(f"data file not found: {path}")
+    params = {
+        **settings_params(settings),
+        "model_dir": model_dir,
+        "baseline": baseline,
+        "current": ",".join(map(str, currents)),
+        "layer": layer,
+        "batch_size": batch_size,
+    }
+    with command_run(mlflow_uri, "drift", params) as tracked:
+        result = _compare_sets(
+            model_dir, baseline, currents, layer, settings, output_dir, batch_size
+        )
+        tracked.log_report({"sets": [c.summary for c in result.comparisons]})
+        tracked.log_files(
+            [*result.files, *(output_dir / name for name in result.names)], root=output_dir
+        )
+    return result
+
+
+def _compare_sets(  # noqa: PLR0913
+    model_dir: Path,
+    baseline: Path,
+    currents: Sequence[Path],
+    layer: int | None,
+    settings: DriftSettings,
+    output_dir: Path,
+    batch_size: int,
+) -> DriftOverTime:
+    from repair.core.model import load_model
+    from repair.reports import save_png
+    from repair.reports.drift import drift_over_time_figure
+
     model = load_model(model_dir)
     index, embedded = embed_baseline(model, baseline, layer, batch_size)
     names = set_names(currents)

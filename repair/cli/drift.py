@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from repair.cli._app import UsageError
-from repair.cli._options import BatchSize, JsonOutput, ModelDir, RandomState
+from repair.cli._options import BatchSize, JsonOutput, MlflowUri, ModelDir, RandomState
 
 Baseline = Annotated[
     Path,
@@ -116,6 +116,7 @@ def drift_command(
     ] = None,
     batch_size: BatchSize = 256,
     json_output: JsonOutput = False,
+    mlflow: MlflowUri = None,
 ) -> None:
     """Compare the embeddings of a baseline split and a current split: has the data drifted,
     which labels moved, what to repair next."""
@@ -139,7 +140,7 @@ def drift_command(
                     f"got {len(currents)} sets"
                 )
             _over_time(model_dir, baseline, currents, layer, settings, output_dir, batch_size,
-                       json_output)  # fmt: skip
+                       json_output, mlflow)  # fmt: skip
             return
         run = run_drift(
             model_dir=model_dir,
@@ -150,6 +151,7 @@ def drift_command(
             output_dir=output_dir,
             batch_size=batch_size,
             write_negatives=write_negatives,
+            mlflow_uri=mlflow,
         )
     except ConfigError as error:  # an option value the data or model rules out
         raise UsageError(str(error)) from None
@@ -182,7 +184,8 @@ def _over_time(  # noqa: PLR0913
     settings,
     output_dir,
     batch_size,
-    json_output,  # noqa: ANN001
+    json_output,
+    mlflow,  # noqa: ANN001
 ) -> None:
     """Run the sets in turn and print one row per set (or one JSON object)."""
     from repair.app.drift_time import run_drift_over_time
@@ -195,6 +198,7 @@ def _over_time(  # noqa: PLR0913
         settings=settings,
         output_dir=output_dir,
         batch_size=batch_size,
+        mlflow_uri=mlflow,
     )
     if json_output:
         sets = [
