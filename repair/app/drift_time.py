@@ -125,6 +125,7 @@ def _compare_sets(  # noqa: PLR0913
     output_dir: Path,
     batch_size: int,
 ) -> DriftOverTime:
+    """The work of :func:`run_drift_over_time`, committed as one set of files."""
     from repair.core.model import load_model
     from repair.reports import save_png
     from repair.reports.drift import drift_over_time_figure
