@@ -58,12 +58,13 @@ def repair_task(
 
     model = load_model(model_dir) if model is None else model
     with ExitStack() as stack:
-        negatives = open_inputs(stack, target_data_dir, "--target_data_dir", "negative", model)
+        negatives = open_inputs(
+            stack, target_data_dir, "--target_data_dir", run_files.NEGATIVE_DIRNAME, model
+        )
         positives = None
         if positive_inputs_dir is not None:
-            positives = open_inputs(
-                stack, positive_inputs_dir, "--positive_inputs_dir", "positive", model
-            )
+            option, kind = "--positive_inputs_dir", run_files.POSITIVE_DIRNAME
+            positives = open_inputs(stack, positive_inputs_dir, option, kind, model)
         output = Path(output_dir or target_data_dir)
         output.mkdir(parents=True, exist_ok=True)
         yield RepairTask(
@@ -90,9 +91,18 @@ def localize(
     """Localize with ``method``; its files go to ``output_dir`` (default: target_data_dir).
 
     ``positive_inputs_dir``: positives for a method that localizes against them too (Arachne's
-    bidirectional localizer); ``seed``: for a method that samples them. A Pareto front the
+    bidirectional localizer); without it, such a method takes the ``positive/`` folder that
+    ``repair target`` wrote beside the ``negative/`` one holding ``target_data_dir`` (and says
+    so in the result's notes). ``seed``: for a method that samples them. A Pareto front the
     method returns is drawn here as ``pareto_front.png``.
     """
+    options = make_options(method, options, "localize")
+    notes: tuple[str, ...] = ()
+    if positive_inputs_dir is None and method.localize_reads_positives(options):
+        positive_inputs_dir = run_files.positives_beside(target_data_dir)
+        if positive_inputs_dir is not None:
+            beside = run_files.layout_root(target_data_dir) / run_files.NEGATIVE_DIRNAME
+            notes = (f"positive inputs: {positive_inputs_dir} (found beside {beside})",)
     with repair_task(
         model_dir=model_dir,
         target_data_dir=target_data_dir,
@@ -101,7 +111,7 @@ def localize(
         batch_size=batch_size,
         seed=seed,
     ) as task:
-        result = method().localize(task, make_options(method, options, "localize"))
+        result = replace(method().localize(task, options), notes=notes)
         if result.pareto is None:
             return result
         from repair.reports import save_png

@@ -21,20 +21,42 @@ class VariabilityResult:
     written: tuple[Path, ...]
 
 
+DEFAULT_SPLIT = "test.h5"
+
+
+def measured_split(
+    data_dir: Path, target_data: str | None, runs_dir: Path | None
+) -> tuple[Path, str]:
+    """The split to measure on and why: ``target_data`` when given; for an evaluate folder
+    that recorded the split its runs were scored on (``evaluate.json``), that file's name in
+    ``data_dir``; else ``test.h5``."""
+    from repair.core.run_files import EVALUATE_REPORT_FILENAME, read_evaluate_report
+
+    if target_data is not None:
+        return Path(data_dir) / target_data, "--target_data"
+    recorded = None if runs_dir is None else read_evaluate_report(runs_dir)
+    scored = None if recorded is None else recorded.get("scored_split")
+    if scored:
+        why = f"the split the runs were scored on, per {Path(runs_dir) / EVALUATE_REPORT_FILENAME}"
+        return Path(data_dir) / Path(str(scored)).name, why
+    return Path(data_dir) / DEFAULT_SPLIT, "the default; give --target_data to choose"
+
+
 def variability(
     *,
     data_dir: Path,
     model_dirs: Sequence[Path] | None = None,
     runs_dir: Path | None = None,
     original_model_dir: Path | None = None,
-    target_data: str = "test.h5",
+    target_data: str | None = None,
     output_dir: Path,
     batch_size: int = 256,
     mlflow_uri: str | None = None,
 ) -> VariabilityResult:
     """Measure K models (``model_dirs``) or the repaired models of ``runs_dir`` on
-    ``data_dir/target_data``; write the outputs into ``output_dir`` (and log them to MLflow at
-    ``mlflow_uri`` when given)."""
+    ``data_dir/target_data`` (default: :func:`measured_split`); write the outputs into
+    ``output_dir`` (and log them to MLflow at ``mlflow_uri`` when given). The report's
+    ``split_reason`` says why that split was measured."""
     from repair.app.tracking import command_run
     from repair.core.files import csv_text, write_json_atomic, write_text_atomic
     from repair.core.run_files import SPLIT_FILENAME
@@ -49,11 +71,11 @@ def variability(
         write_subset,
     )
 
-    params = {"data_dir": data_dir, "target_data": target_data, "runs_dir": runs_dir,
-              "model_dirs": ",".join(map(str, model_dirs or [])),
+    split, reason = measured_split(data_dir, target_data, runs_dir)
+    params = {"data_dir": data_dir, "target_data": target_data, "split": split,
+              "runs_dir": runs_dir, "model_dirs": ",".join(map(str, model_dirs or [])),
               "original_model_dir": original_model_dir, "batch_size": batch_size}  # fmt: skip
     with command_run(mlflow_uri, "variability", params) as tracked:
-        split = Path(data_dir) / target_data
         measured = measure_variability(
             split=split,
             model_dirs=model_dirs,
@@ -61,6 +83,7 @@ def variability(
             original_model_dir=original_model_dir,
             batch_size=batch_size,
         )
+        measured.report["split_reason"] = reason
         output_dir = Path(output_dir)
         written = [write_json_atomic(output_dir / REPORT_FILENAME, measured.report)]
         written.append(

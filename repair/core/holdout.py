@@ -8,13 +8,16 @@ held-out part of ``corrupted/fog_3.h5`` is still audited as fog at intensity 3.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from repair.core.conditions import Condition, check_conditions, condition_mask
 from repair.core.data import SplitReader, SplitWriter
 from repair.core.files import temporary_sibling
+from repair.core.run_files import TARGET_HOLDOUT_DIRNAME
 from repair.core.split import TargetSummary, split_positive_negative
 from repair.core.tf import keras
 from repair.errors import ConfigError
@@ -46,32 +49,16 @@ def write_parts(
         if len(held) != len(reader):
             raise ConfigError(f"holdout mask has {len(held)} entries; {source} has {len(reader)}")
 
-        def writer(path: Path) -> SplitWriter:
-            return SplitWriter(
-                path,
-                info.image_shape,
-                info.num_classes,
-                info.class_names,
-                with_ids=info.has_ids,
-                extras=reader.extra_dtypes(),
-            )
-
-        with writer(kept_path) as kept, writer(held_path) as out:
+        kinds = reader.extra_dtypes()
+        with (
+            SplitWriter.copying(kept_path, info, kinds) as kept,
+            SplitWriter.copying(held_path, info, kinds) as out,
+        ):
             for batch in reader.batches(batch_size):
                 part = held[batch.start : batch.start + len(batch)]
-                for target, mask in ((kept, ~part), (out, part)):
-                    chosen = batch.select(mask)
-                    target.append(
-                        chosen.images,
-                        chosen.labels,
-                        chosen.image_ids,
-                        chosen.attribute_ids,
-                        chosen.extras,
-                    )
+                kept.append_batch(batch.select(~part))
+                out.append_batch(batch.select(part))
     return int((~held).sum()), int(held.sum())
-
-
-HOLDOUT_DIR = "holdout"
 
 
 @dataclass(frozen=True)
@@ -89,20 +76,30 @@ def split_with_holdout(
     fraction: float | None,
     seed: int,
     batch_size: int = 256,
+    where: Sequence[Condition] = (),
 ) -> tuple[TargetSummary, HeldOut | None]:
     """``repair target`` with an optional holdout: with ``fraction``, hold that share of each
     label out into ``data_dir/holdout/<source name>`` and split only the rest into positives and
-    negatives. The held-out file appears only when the split succeeded."""
+    negatives. The held-out file appears only when the split succeeded. With ``where``, only
+    the images of those conditions are split and held out."""
     if fraction is None:
-        return split_positive_negative(model, source, data_dir, batch_size), None
+        return split_positive_negative(model, source, data_dir, batch_size, where=where), None
     with SplitReader(source) as reader:
-        held = holdout_mask(reader.labels(), fraction, seed)
-    held_path = data_dir / HOLDOUT_DIR / source.name
+        labels = reader.labels()
+        matched = np.ones(len(labels), dtype=bool)
+        if where:
+            columns = reader.extras()
+            check_conditions(where, columns, source.name)
+            matched = condition_mask(where, columns, len(labels))
+    held = np.zeros(len(labels), dtype=bool)
+    if matched.any():
+        held[matched] = holdout_mask(labels[matched], fraction, seed)
+    held_path = data_dir / TARGET_HOLDOUT_DIRNAME / source.name
     kept_tmp = temporary_sibling(data_dir / source.name)
     held_tmp = temporary_sibling(held_path)
     try:
         write_parts(source, held, kept_tmp, held_tmp)
-        summary = split_positive_negative(model, kept_tmp, data_dir, batch_size)
+        summary = split_positive_negative(model, kept_tmp, data_dir, batch_size, where=where)
         os.replace(held_tmp, held_path)
     finally:
         kept_tmp.unlink(missing_ok=True)

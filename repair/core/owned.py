@@ -1,5 +1,6 @@
-"""Outputs a command owns: write a set of files in a staging folder, swap it in at once, and
-delete on a rerun only what the command recorded as its own.
+"""Outputs a command owns: a set of files staged, swapped in at once, and replaced on a rerun.
+
+A rerun deletes only what the command recorded as its own.
 
 A command (``prepare``, ``target``) writes its files into a hidden staging folder inside the
 output folder. :func:`commit_staged` then moves them into place with renames (milliseconds,

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from repair.core.conditions import Condition, check_conditions, condition_mask, describe
 from repair.core.data import Batch, SplitInfo, SplitReader, SplitWriter
 from repair.core.files import write_json_atomic
 from repair.core.model import check_model_matches, predict_scores
@@ -28,7 +29,7 @@ from repair.core.run_files import NEGATIVE_DIRNAME as NEGATIVE
 from repair.core.run_files import POSITIVE_DIRNAME as POSITIVE
 from repair.core.run_files import SPLIT_FILENAME as SPLIT_FILE
 from repair.core.tf import keras
-from repair.errors import DataFormatError
+from repair.errors import ConfigError, DataFormatError
 
 
 @dataclass
@@ -81,18 +82,10 @@ class _GroupWriters:
     def append(self, key: tuple[str, ...], batch: Batch) -> None:
         writer = self.writers.get(key)
         if writer is None:
-            writer = SplitWriter(
-                self.root.joinpath(*key, SPLIT_FILE),
-                self.info.image_shape,
-                self.info.num_classes,
-                self.info.class_names,
-                with_ids=self.info.has_ids,
-                extras=self.extra_dtypes,
-            ).__enter__()
+            path = self.root.joinpath(*key, SPLIT_FILE)
+            writer = SplitWriter.copying(path, self.info, self.extra_dtypes).__enter__()
             self.writers[key] = writer
-        writer.append(
-            batch.images, batch.labels, batch.image_ids, batch.attribute_ids, batch.extras
-        )
+        writer.append_batch(batch)
 
     def close(self, error: BaseException | None = None) -> None:
         writers, self.writers = list(self.writers.values()), {}
@@ -129,22 +122,28 @@ def split_positive_negative(
     output_dir: Path,
     batch_size: int = 256,
     keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    where: Sequence[Condition] = (),
 ) -> TargetSummary:
     """Write the positive/negative layout (docs/formats.md) for ``source`` into ``output_dir``.
 
     ``keep(true, predicted)``, when given, returns the mask of a batch's samples to write: ``repair
     drift --write_negatives`` keeps only the misclassified inputs of the drifted labels.
+    ``where``: only the images that match these conditions (``repair target --where``) are split.
     """
     summary = TargetSummary()
     remove_stale_temporaries(output_dir, TARGET_COMMAND)
     staging = staging_folder(output_dir, TARGET_COMMAND)
     with SplitReader(source) as reader:
         check_model_matches(model, reader.info)
+        if where:
+            check_conditions(where, reader.extras(), source.name)
         summary.info = reader.info
         writers = _GroupWriters(staging, reader)
         try:
             with tqdm(total=len(reader), desc="target", unit="img", leave=False) as bar:
                 for batch in reader.batches(batch_size):
+                    if where:
+                        batch = batch.select(condition_mask(where, batch.extras, len(batch)))
                     scores = predict_scores(model, batch.images, batch_size)
                     predicted = np.argmax(scores, axis=1)
                     bar.update(len(batch))
@@ -153,6 +152,10 @@ def split_positive_negative(
                         batch, predicted = batch.select(mask), predicted[mask]
                     summary.add(batch.labels, predicted)
                     _route(batch, predicted, writers)
+            if where and summary.total == 0:
+                raise ConfigError(
+                    f"--where {describe(where)}: no image of {source} matches all of them"
+                )
             if keep is None and not summary.positives:
                 raise DataFormatError(
                     f"the model classifies none of the {summary.total} inputs of {source} "

@@ -155,9 +155,7 @@ def apply_scenario(train_path: Path, scenario: Scenario, seed: int | None) -> di
             kept = np.flatnonzero((labels == chosen[0]) & ~hit)
             copies = choose_duplicates(kept, len(affected), rng)
         ids: list[np.ndarray] = []
-        with SplitWriter(
-            train_path, info.image_shape, info.num_classes, info.class_names, info.has_ids
-        ) as writer:
+        with SplitWriter.copying(train_path, info, reader.extra_dtypes()) as writer:
             for batch in reader.batches(BATCH):
                 ids += [batch.image_ids] if info.has_ids else []
                 mine = hit[batch.start : batch.start + len(batch)]
@@ -165,10 +163,9 @@ def apply_scenario(train_path: Path, scenario: Scenario, seed: int | None) -> di
                     batch = batch.select(~mine)
                 else:
                     batch.images[mine] = to_gray(batch.images[mine])
-                writer.append(batch.images, batch.labels, batch.image_ids, batch.attribute_ids)
+                writer.append_batch(batch)
             for start in range(0, len(copies), BATCH):
-                batch = reader.read_indices(copies[start : start + BATCH])
-                writer.append(batch.images, batch.labels, batch.image_ids, batch.attribute_ids)
+                writer.append_batch(reader.read_indices(copies[start : start + BATCH]))
     all_ids = np.concatenate(ids) if info.has_ids else None
     one = scenario.label is not None
     record: dict[str, object] = {
