@@ -1,5 +1,7 @@
-"""Grad-CAM (Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
-Gradient-based Localization", ICCV 2017): which pixels made the model give an input a class.
+"""Grad-CAM maps: which pixels made the model give an input a class.
+
+Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based
+Localization", ICCV 2017.
 
 For the feature maps A^k (h, w) of a Conv2D layer (the last one by default) and the class score
 y^c before the softmax:
