@@ -3,7 +3,7 @@ inside functions and ``if TYPE_CHECKING:`` blocks count too).
 
 From the top: ``__main__`` > ``cli`` > ``app`` > the middle layer (``methods``,
 ``robustness``, ``drift``, ``variability``, ``datasets``, ``models``, ``executors``,
-``reports``) > ``core`` and ``registry`` > ``errors`` and ``repair/__init__.py``
+``reports``, ``explain``) > ``core`` and ``registry`` > ``errors`` and ``repair/__init__.py``
 (``__version__`` only). A module imports its own part and the parts below it; inside the
 middle layer, one part imports another only where :data:`SIBLING_EDGES` gives the reason.
 """
@@ -32,6 +32,7 @@ RANK = {
     "models": 2,  # architecture plugins, like datasets/
     "executors": 2,
     "reports": 2,
+    "explain": 2,  # Grad-CAM maps (arrays in, arrays out); reports/saliency.py draws them
     "app": 3,
     "cli": 4,
     "__main__": 5,  # python -m repair: runs the CLI

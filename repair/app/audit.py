@@ -16,11 +16,40 @@ def audit(
     output_dir: Path = Path("audit"),
     batch_size: int = 256,
     strata: str | None = None,
+    mlflow_uri: str | None = None,
 ) -> AuditResult:
     """Measure each model on each file matched by ``patterns`` (globs inside ``data_dir``);
     write audit.csv, audit_labels.csv, the charts and, for transferred adversarial examples,
     transfer.csv and transfer.png into ``output_dir``. ``strata`` (``weather,timeofday``) adds
-    a condition row per value of those per-image keys, and a chart per key."""
+    a condition row per value of those per-image keys, and a chart per key. With ``mlflow_uri``
+    the run is logged to MLflow: the mean accuracies (one step per model and intensity) and
+    the files written."""
+    from repair.app.tracking import command_run
+    from repair.robustness.audit_conditions import parse_strata_keys
+    from repair.robustness.audit_run import corruption_category, run_audit
+
+    output_dir = Path(output_dir)
+    strata_keys = () if strata is None else tuple(parse_strata_keys(strata))
+    params = {"model_dirs": ",".join(map(str, model_dirs)), "data_dir": data_dir,
+              "target_data": ",".join(patterns), "batch_size": batch_size,
+              "strata": strata}  # fmt: skip
+    with command_run(mlflow_uri, "audit", params) as tracked:
+        result = run_audit(
+            model_dirs=[Path(path) for path in model_dirs],
+            data_dir=Path(data_dir),
+            patterns=list(patterns),
+            category_of=corruption_category,
+            batch_size=batch_size,
+            strata_keys=strata_keys,
+        )
+        result.written = _write_outputs(result, output_dir)
+        tracked.log_report({"means": [mean.to_dict() for mean in result.means]})
+        tracked.log_files(result.written, root=output_dir)
+    return result
+
+
+def _write_outputs(result: AuditResult, output_dir: Path) -> list[Path]:
+    """The audit's tables and charts in ``output_dir``; the paths written."""
     from repair.reports._figure import save_png
     from repair.reports.conditions import accuracy_by_condition
     from repair.reports.robustness import category_charts, transfer_heatmap
@@ -29,25 +58,9 @@ def audit(
         condition_chart_name,
         is_condition_row,
         key_of,
-        parse_strata_keys,
     )
-    from repair.robustness.audit_run import (
-        CATEGORY_CHART,
-        TRANSFER_CHART,
-        corruption_category,
-        run_audit,
-        write_audit_tables,
-    )
+    from repair.robustness.audit_run import CATEGORY_CHART, TRANSFER_CHART, write_audit_tables
 
-    output_dir = Path(output_dir)
-    result = run_audit(
-        model_dirs=[Path(path) for path in model_dirs],
-        data_dir=Path(data_dir),
-        patterns=list(patterns),
-        category_of=corruption_category,
-        batch_size=batch_size,
-        strata_keys=() if strata is None else parse_strata_keys(strata),
-    )
     written = write_audit_tables(result, output_dir)
     for category, figure in category_charts(result.rows, result.models).items():
         written.append(save_png(figure, output_dir / CATEGORY_CHART.format(category=category)))
@@ -59,5 +72,4 @@ def audit(
     if result.transfer:
         figure = transfer_heatmap(result.transfer, result.models)
         written.append(save_png(figure, output_dir / TRANSFER_CHART))
-    result.written = written
-    return result
+    return written

@@ -140,35 +140,45 @@ def _summary(
     }
 
 
-def run_drift(
+@dataclass
+class SetComparison:
+    """One current set against the embedded baseline: the report, its summary, the files written
+    and the current set's embedding."""
+
+    report: DriftReport
+    summary: dict[str, object]
+    files: list[Path]
+    embedded: object  # a repair.drift.embeddings.Embedded
+
+
+def compare_set(  # noqa: PLR0913
+    model,  # noqa: ANN001 (a keras.Model)
+    baseline,  # noqa: ANN001 (the baseline's Embedded)
+    current: Path,
     *,
     model_dir: Path,
-    baseline: Path,
-    current: Path,
-    layer: int | None = None,
-    settings: DriftSettings = DriftSettings(),  # noqa: B008 (frozen, so shared safely)
-    output_dir: Path = Path("drift"),
-    batch_size: int = 256,
-    write_negatives: Path | None = None,
-) -> DriftRun:
-    """Embed ``baseline`` and ``current`` at the input of the layer Arachne would repair, compare
-    them and write drift.json, drift_labels.csv, drift_clusters.csv and drift.png."""
-    from repair.core.model import load_model
-    from repair.drift.embeddings import embed_split, embedding_layer
+    baseline_path: Path,
+    index: int,
+    layer: int | None,
+    settings: DriftSettings,
+    output_dir: Path,
+    batch_size: int,
+    baseline_seconds: float = 0.0,
+) -> SetComparison:
+    """Embed ``current``, compare it with the embedded ``baseline`` and write drift.json, the
+    tables and drift.png into ``output_dir``; the summary's embed time adds
+    ``baseline_seconds``."""
+    from repair.drift.embeddings import embed_split
 
-    if write_negatives is not None:
-        check_negatives_dir(write_negatives)
-    model = load_model(model_dir)
-    index = embedding_layer(model, layer)
     start = time.perf_counter()
-    a = embed_split(model, baseline, index, batch_size, "embed baseline")
-    b = embed_split(model, current, index, batch_size, "embed current")
+    b = embed_split(model, current, index, batch_size, f"embed {current.name}")
+    a = baseline
     if a.info.num_classes != b.info.num_classes:
         raise DataFormatError(
-            f"{baseline} has {a.info.num_classes} classes and {current} "
+            f"{baseline_path} has {a.info.num_classes} classes and {current} "
             f"{b.info.num_classes}; drift compares splits of one dataset"
         )
-    embed_seconds = round(time.perf_counter() - start, 3)
+    embed_seconds = round(baseline_seconds + time.perf_counter() - start, 3)
     report = compare_embeddings(
         a.features,
         b.features,
@@ -190,24 +200,95 @@ def run_drift(
     summary = _summary(
         report,
         model_dir=model_dir,
-        baseline=baseline,
+        baseline=baseline_path,
         current=current,
         layer=layer_info,
         sizes=(len(a.true), len(b.true)),
         settings=settings,
     )
-    title = f"{current.name} vs {baseline.name}, input of layer {index} ({layer_info['name']})"
+    title = f"{current.name} vs {baseline_path.name}, input of layer {index} ({layer_info['name']})"
     files = write_outputs(output_dir, report, summary, title)
-    top = report.suggestions()
-    commands = (
-        suggested_commands(model_dir, current, top[0].label, None if layer is None else index)
-        if top
-        else []
-    )
-    negatives = None
+    return SetComparison(report, summary, files, b)
+
+
+def embed_baseline(model, baseline: Path, layer: int | None, batch_size: int):  # noqa: ANN001, ANN201
+    """The embedding layer's index and the baseline's Embedded."""
+    from repair.drift.embeddings import embed_split, embedding_layer
+
+    index = embedding_layer(model, layer)
+    return index, embed_split(model, baseline, index, batch_size, "embed baseline")
+
+
+def settings_params(settings: DriftSettings) -> dict[str, object]:
+    """The drift settings as MLflow parameters."""
+    return {
+        "methods": ",".join(settings.methods),
+        "clusters": settings.clusters,
+        "permutations": settings.permutations,
+        "random_state": settings.random_state,
+    }
+
+
+def run_drift(
+    *,
+    model_dir: Path,
+    baseline: Path,
+    current: Path,
+    layer: int | None = None,
+    settings: DriftSettings = DriftSettings(),  # noqa: B008 (frozen, so shared safely)
+    output_dir: Path = Path("drift"),
+    batch_size: int = 256,
+    write_negatives: Path | None = None,
+    mlflow_uri: str | None = None,
+) -> DriftRun:
+    """Embed ``baseline`` and ``current`` at the input of the layer Arachne would repair, compare
+    them and write drift.json, drift_labels.csv, drift_clusters.csv and drift.png (logged to
+    MLflow at ``mlflow_uri`` when given)."""
+    from repair.app.tracking import command_run
+    from repair.core.model import load_model
+
     if write_negatives is not None:
-        negatives = write_drifted_negatives(model, current, write_negatives, report, b, batch_size)
-    return DriftRun(report, summary, files, commands, negatives)
+        check_negatives_dir(write_negatives)
+    params = {
+        **settings_params(settings),
+        "model_dir": model_dir,
+        "baseline": baseline,
+        "current": current,
+        "layer": layer,
+        "batch_size": batch_size,
+    }
+    with command_run(mlflow_uri, "drift", params) as tracked:
+        model = load_model(model_dir)
+        start = time.perf_counter()
+        index, a = embed_baseline(model, baseline, layer, batch_size)
+        one = compare_set(
+            model,
+            a,
+            current,
+            model_dir=model_dir,
+            baseline_path=baseline,
+            index=index,
+            layer=layer,
+            settings=settings,
+            output_dir=output_dir,
+            batch_size=batch_size,
+            baseline_seconds=time.perf_counter() - start,
+        )
+        report = one.report
+        top = report.suggestions()
+        commands = (
+            suggested_commands(model_dir, current, top[0].label, None if layer is None else index)
+            if top
+            else []
+        )
+        negatives = None
+        if write_negatives is not None:
+            negatives = write_drifted_negatives(
+                model, current, write_negatives, report, one.embedded, batch_size
+            )
+        tracked.log_report(one.summary)
+        tracked.log_files(one.files, root=output_dir)
+        return DriftRun(report, one.summary, one.files, commands, negatives)
 
 
 def write_drifted_negatives(  # noqa: PLR0913

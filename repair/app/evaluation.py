@@ -9,7 +9,7 @@ share of test inputs the original model gets right that the repaired model gets 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -211,13 +211,71 @@ def evaluate_method(
     workers: int | None = None,
     ray_address: str | None = None,
     holdout: float | None = None,
+    mlflow_uri: str | None = None,
 ) -> dict[str, Any]:
     """Run ``num_runs`` repairs; write result.txt and evaluate.json; return the report.
 
-    A one-axis sweep over seeds: run ``k`` is one call of :func:`evaluate_run` (with
-    ``holdout``, of :func:`repair.app.holdout_evaluation.run_holdout` on its half of the
-    negatives), handed to the ``executor`` by :func:`run_all`.
+    A one-axis sweep over seeds on the ``executor`` (``serial``, ``local`` with ``workers``
+    processes, or ``ray``); with ``holdout``, the held-out protocol's runs on the same executor
+    (see :func:`_evaluate`). With ``mlflow_uri``, one MLflow run: the settings, each run's rates
+    as one step, the means and the output folder.
     """
+    from repair.app.tracking import command_run
+
+    params = {
+        "method": method.name, "model_dir": model_dir, "target_data_dir": target_data_dir,
+        "positive_inputs_dir": positive_inputs_dir, "output_dir": output_dir,
+        "num_runs": num_runs, "batch_size": batch_size, "random_state": random_state,
+        "device": device, "test_data": test_data, "executor": executor, "holdout": holdout,
+        "localize": _options_dict(localize_options), "optimize": _options_dict(optimize_options),
+    }  # fmt: skip
+    with command_run(mlflow_uri, "evaluate", params) as tracked:
+        report = _evaluate(
+            method=method, model_dir=model_dir, target_data_dir=target_data_dir,
+            positive_inputs_dir=positive_inputs_dir, output_dir=output_dir, num_runs=num_runs,
+            localize_options=localize_options, optimize_options=optimize_options,
+            batch_size=batch_size, random_state=random_state, device=device,
+            test_data=test_data, executor=executor, workers=workers, ray_address=ray_address,
+            holdout=holdout,
+        )  # fmt: skip
+        tracked.log_report(_trackable(report))
+        tracked.log_files([Path(output_dir)])
+    return report
+
+
+def _options_dict(options: Any) -> dict[str, Any]:
+    return asdict(options) if is_dataclass(options) else {}
+
+
+def _trackable(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with each ``(mean, std)`` pair as ``{"mean": m, "std": s}``."""
+    pairs = report.get("mean_std", {})
+    named = {k: None if v is None else {"mean": v[0], "std": v[1]} for k, v in pairs.items()}
+    return {**report, "mean_std": named}
+
+
+def _evaluate(
+    *,
+    method: type[RepairMethod],
+    model_dir: Path,
+    target_data_dir: Path,
+    positive_inputs_dir: Path,
+    output_dir: Path,
+    num_runs: int,
+    localize_options: Any,
+    optimize_options: Any,
+    batch_size: int,
+    random_state: int,
+    device: str,
+    test_data: Path | None,
+    executor: str,
+    workers: int | None,
+    ray_address: str | None,
+    holdout: float | None,
+) -> dict[str, Any]:
+    """The runs of :func:`evaluate_method`: run ``k`` is one call of :func:`evaluate_run`
+    (with ``holdout``, of :func:`repair.app.holdout_evaluation.run_holdout` on its half of the
+    negatives), handed to the ``executor`` by :func:`run_all`."""
     reference = None
     if test_data is not None and holdout is None:
         reference = held_out_baseline(model_dir, target_data_dir, test_data, batch_size)

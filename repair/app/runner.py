@@ -170,41 +170,66 @@ def optimize(
     batch_size: int = 32,
     seed: int | None = None,
     device: str = "auto",
+    mlflow_uri: str | None = None,
 ) -> OptimizeSummary:
     """Optimize with ``method``; commit the repaired model, the method's files and summary.json
-    into ``output_dir`` (default: target_data_dir) as one set."""
+    into ``output_dir`` (default: target_data_dir) as one set; with ``mlflow_uri``, log the
+    settings, the rates and those files to MLflow."""
+    from repair.app.tracking import command_run
     from repair.core.model import save_model
 
-    options = make_options(method, options, "optimize")
-    seed = new_seed() if seed is None else seed
-    started = time.perf_counter()
-    output = Path(output_dir or target_data_dir)
-    with (
-        run_files.staged_outputs(output) as stage,
-        repair_task(
-            model_dir=model_dir,
-            target_data_dir=target_data_dir,
-            output_dir=stage,
-            positive_inputs_dir=positive_inputs_dir,
-            batch_size=batch_size,
-            seed=seed,
-            device=device,
-        ) as task,
-    ):
-        result = method().optimize(task, options)
-        save_model(result.model, run_files.repaired_model_dir(stage))
-        summary = {
-            "method": method.name,
-            "model_dir": str(model_dir),
-            "target_data_dir": str(target_data_dir),
-            "positive_inputs_dir": str(positive_inputs_dir),
-            "output_dir": str(output),
-            "repaired_model": str(run_files.repaired_model_dir(output) / run_files.MODEL_FILENAME),
-            "settings": {"batch_size": batch_size, "device": device, **_settings(options)},
-            "seed": seed,
-            **rates(result.model, task.negatives, task.positives, batch_size),
-            "wall_time_s": round(time.perf_counter() - started, 3),
-            "details": result.details,
-        }
-        run_files.write_summary(stage, summary)
-    return OptimizeSummary(summary)
+    with command_run(mlflow_uri, "optimize", {}) as tracked:
+        options = make_options(method, options, "optimize")
+        seed = new_seed() if seed is None else seed
+        started = time.perf_counter()
+        output = Path(output_dir or target_data_dir)
+        with (
+            run_files.staged_outputs(output) as stage,
+            repair_task(
+                model_dir=model_dir,
+                target_data_dir=target_data_dir,
+                output_dir=stage,
+                positive_inputs_dir=positive_inputs_dir,
+                batch_size=batch_size,
+                seed=seed,
+                device=device,
+            ) as task,
+        ):
+            result = method().optimize(task, options)
+            save_model(result.model, run_files.repaired_model_dir(stage))
+            summary = {
+                "method": method.name,
+                "model_dir": str(model_dir),
+                "target_data_dir": str(target_data_dir),
+                "positive_inputs_dir": str(positive_inputs_dir),
+                "output_dir": str(output),
+                "repaired_model": str(
+                    run_files.repaired_model_dir(output) / run_files.MODEL_FILENAME
+                ),
+                "settings": {"batch_size": batch_size, "device": device, **_settings(options)},
+                "seed": seed,
+                **rates(result.model, task.negatives, task.positives, batch_size),
+                "wall_time_s": round(time.perf_counter() - started, 3),
+                "details": result.details,
+            }
+            run_files.write_summary(stage, summary)
+        log_optimize(tracked, summary, output)
+        return OptimizeSummary(summary)
+
+
+TRACKED_FILES = (
+    run_files.SUMMARY_FILENAME,
+    run_files.HISTORY_FILENAME,
+    run_files.WEIGHTS_FILENAME,
+    run_files.PARETO_FILENAME,
+)
+SUMMARY_PARAMS = ("method", "model_dir", "target_data_dir", "positive_inputs_dir", "seed")
+
+
+def log_optimize(tracked: Any, summary: dict[str, Any], output: Path) -> None:
+    """An optimize run's settings as parameters, its counts and rates as metrics, and the files
+    it committed (the repaired model too) as artifacts."""
+    tracked.log_params({**{k: summary[k] for k in SUMMARY_PARAMS}, "settings": summary["settings"]})
+    tracked.log_report({k: v for k, v in summary.items() if k not in ("settings", "seed")})
+    files = [output / name for name in TRACKED_FILES]
+    tracked.log_files([*files, run_files.repaired_model_dir(output)], root=output)

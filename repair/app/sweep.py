@@ -180,26 +180,33 @@ def run_sweep(
     gpus_per_unit: float = 0,
     progress: Any = None,
     extra: dict[str, Any] | None = None,
+    mlflow_uri: str | None = None,
 ) -> SweepResult:
-    """Run every unit not already done; write sweep.csv, sweep.json and sweep.png."""
+    """Run every unit not already done; write sweep.csv, sweep.json and sweep.png (and, with
+    ``mlflow_uri``, log the sweep as one MLflow run with a nested run per unit)."""
     from tqdm import tqdm
 
-    started = time.perf_counter()
-    tasks = sweep.units()
-    sweep.output_dir.mkdir(parents=True, exist_ok=True)
-    total = sum(len(task.units) for task in tasks)
-    by_task: dict[int, list[dict[str, Any]]] = {}
-    bar = tqdm(total=total, desc="sweep", unit="unit", file=progress or sys.stderr, leave=False)
-    with unit_executor(
-        executor, len(tasks), workers=workers, ray_address=ray_address, gpus=gpus_per_unit
-    ) as pool:
-        for outcome in pool.map_unordered(run_task, tasks):
-            by_task[outcome.index] = _records_of(outcome, tasks[outcome.index])
-            bar.update(len(tasks[outcome.index].units))
-    bar.close()
-    records = [r for index in range(len(tasks)) for r in by_task.get(index, [])]
-    records += _missing(tasks, by_task)
-    return _report(sweep, records, time.perf_counter() - started, extra or {})
+    from repair.app.tracking import command_run, log_sweep, sweep_params
+
+    with command_run(mlflow_uri, "sweep", sweep_params(sweep, executor, workers)) as tracked:
+        started = time.perf_counter()
+        tasks = sweep.units()
+        sweep.output_dir.mkdir(parents=True, exist_ok=True)
+        total = sum(len(task.units) for task in tasks)
+        by_task: dict[int, list[dict[str, Any]]] = {}
+        bar = tqdm(total=total, desc="sweep", unit="unit", file=progress or sys.stderr, leave=False)
+        with unit_executor(
+            executor, len(tasks), workers=workers, ray_address=ray_address, gpus=gpus_per_unit
+        ) as pool:
+            for outcome in pool.map_unordered(run_task, tasks):
+                by_task[outcome.index] = _records_of(outcome, tasks[outcome.index])
+                bar.update(len(tasks[outcome.index].units))
+        bar.close()
+        records = [r for index in range(len(tasks)) for r in by_task.get(index, [])]
+        records += _missing(tasks, by_task)
+        result = _report(sweep, records, time.perf_counter() - started, extra or {})
+        log_sweep(tracked, result, sweep.output_dir)
+        return result
 
 
 def _records_of(outcome: Outcome, task: Task) -> list[dict[str, Any]]:

@@ -51,10 +51,13 @@ def variability(
     target_data: str | None = None,
     output_dir: Path,
     batch_size: int = 256,
+    mlflow_uri: str | None = None,
 ) -> VariabilityResult:
     """Measure K models (``model_dirs``) or the repaired models of ``runs_dir`` on
     ``data_dir/target_data`` (default: :func:`measured_split`); write the outputs into
-    ``output_dir``. The report's ``split_reason`` says why that split was measured."""
+    ``output_dir`` (and log them to MLflow at ``mlflow_uri`` when given). The report's
+    ``split_reason`` says why that split was measured."""
+    from repair.app.tracking import command_run
     from repair.core.files import csv_text, write_json_atomic, write_text_atomic
     from repair.core.run_files import SPLIT_FILENAME
     from repair.reports._figure import save_png
@@ -69,20 +72,28 @@ def variability(
     )
 
     split, reason = measured_split(data_dir, target_data, runs_dir)
-    measured = measure_variability(
-        split=split,
-        model_dirs=model_dirs,
-        runs_dir=runs_dir,
-        original_model_dir=original_model_dir,
-        batch_size=batch_size,
-    )
-    measured.report["split_reason"] = reason
-    output_dir = Path(output_dir)
-    written = [write_json_atomic(output_dir / REPORT_FILENAME, measured.report)]
-    written.append(write_text_atomic(output_dir / PER_INPUT_FILENAME, csv_text(measured.per_input)))
-    if len(measured.unstable):
-        unstable = output_dir / UNSTABLE_DIRNAME / SPLIT_FILENAME
-        written.append(Path(write_subset(split, measured.unstable, unstable)))
-    chart = label_spread_chart(measured.report)
-    written.append(save_png(chart, output_dir / CHART_FILENAME))
-    return VariabilityResult(measured.report, tuple(written))
+    params = {"data_dir": data_dir, "target_data": target_data, "split": split,
+              "runs_dir": runs_dir, "model_dirs": ",".join(map(str, model_dirs or [])),
+              "original_model_dir": original_model_dir, "batch_size": batch_size}  # fmt: skip
+    with command_run(mlflow_uri, "variability", params) as tracked:
+        measured = measure_variability(
+            split=split,
+            model_dirs=model_dirs,
+            runs_dir=runs_dir,
+            original_model_dir=original_model_dir,
+            batch_size=batch_size,
+        )
+        measured.report["split_reason"] = reason
+        output_dir = Path(output_dir)
+        written = [write_json_atomic(output_dir / REPORT_FILENAME, measured.report)]
+        written.append(
+            write_text_atomic(output_dir / PER_INPUT_FILENAME, csv_text(measured.per_input))
+        )
+        if len(measured.unstable):
+            unstable = output_dir / UNSTABLE_DIRNAME / SPLIT_FILENAME
+            written.append(Path(write_subset(split, measured.unstable, unstable)))
+        chart = label_spread_chart(measured.report)
+        written.append(save_png(chart, output_dir / CHART_FILENAME))
+        tracked.log_report(measured.report)
+        tracked.log_files(written, root=output_dir)
+        return VariabilityResult(measured.report, tuple(written))

@@ -67,3 +67,16 @@ def plain_file_name(value: str) -> str:
 def file_name_option(help_text: str) -> typer.models.OptionInfo:
     """A ``--filename``-style option: a plain file name written inside the output folder."""
     return typer.Option(help=help_text, callback=plain_file_name)
+
+
+MlflowUri = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow",
+        envvar="REPAIR_MLFLOW_URI",
+        help="Log this command's parameters, numbers and files to this MLflow tracking store "
+        "(a folder, or a sqlite:/http: URI; env REPAIR_MLFLOW_URI); needs "
+        "pip install 'repair[mlflow]'. Off by default.",
+        show_default=False,
+    ),
+]

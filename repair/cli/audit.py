@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from repair.cli._app import UsageError
-from repair.cli._options import BatchSize, DataDir, JsonOutput, parse_name_list
+from repair.cli._options import BatchSize, DataDir, JsonOutput, MlflowUri, parse_name_list
 from repair.errors import ConfigError
 
 DEFAULT_FILES = "test.h5,corrupted/*.h5,adversarial/**/*.h5"
@@ -45,6 +45,7 @@ def audit_command(
         ),
     ] = None,
     json_output: JsonOutput = False,
+    mlflow: MlflowUri = None,
 ) -> None:
     """Measure every model on every file: audit.csv, audit_labels.csv, one chart per category,
     and transfer.csv / transfer.png for adversarial examples measured on other models."""
@@ -68,6 +69,7 @@ def audit_command(
             output_dir=output_dir,
             batch_size=batch_size,
             strata=strata,
+            mlflow_uri=mlflow,
         )
     except ConfigError as error:  # a pattern outside DATA_DIR, a model named twice
         raise UsageError(str(error)) from None

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from repair.cli._app import UsageError
-from repair.cli._options import BatchSize, JsonOutput, ModelDir, RandomState
+from repair.cli._options import BatchSize, JsonOutput, MlflowUri, ModelDir, RandomState
 
 Baseline = Annotated[
     Path,
@@ -21,7 +21,13 @@ Baseline = Annotated[
     ),
 ]
 Current = Annotated[
-    Path, typer.Option(help="Split of new data, e.g. D/new/repair.h5.", show_default=False)
+    str,
+    typer.Option(
+        help="Split of new data, e.g. D/new/repair.h5; several (week1.h5,week2.h5,week3.h5 or a "
+        "quoted glob such as 'weeks/*.h5', in natural order) compare each with the baseline in "
+        "turn and add drift_over_time.csv and .png.",
+        show_default=False,
+    ),
 ]
 
 
@@ -112,10 +118,12 @@ def drift_command(
     ] = None,
     batch_size: BatchSize = 256,
     json_output: JsonOutput = False,
+    mlflow: MlflowUri = None,
 ) -> None:
     """Compare the embeddings of a baseline split and a current split: has the data drifted,
     which labels moved, what to repair next."""
     from repair.app.drift import run_drift
+    from repair.app.drift_time import expand_sets
     from repair.drift.report import DriftSettings, parse_methods
     from repair.errors import ConfigError
 
@@ -126,15 +134,26 @@ def drift_command(
             permutations=permutations,
             random_state=random_state,
         )
+        currents, over_time = expand_sets(current)
+        if over_time:
+            if suggest or write_negatives is not None:
+                raise ConfigError(
+                    "--suggest and --write_negatives take one --current set; "
+                    f"got {len(currents)} sets"
+                )
+            _over_time(model_dir, baseline, currents, layer, settings, output_dir, batch_size,
+                       json_output, mlflow)  # fmt: skip
+            return
         run = run_drift(
             model_dir=model_dir,
             baseline=baseline,
-            current=current,
+            current=currents[0],
             layer=layer,
             settings=settings,
             output_dir=output_dir,
             batch_size=batch_size,
             write_negatives=write_negatives,
+            mlflow_uri=mlflow,
         )
     except ConfigError as error:  # an option value the data or model rules out
         raise UsageError(str(error)) from None
@@ -157,3 +176,54 @@ def drift_command(
             print("negatives: none written (no drifted label has misclassified inputs)")
     for path in run.files:
         print(f"wrote {path}")
+
+
+def _over_time(  # noqa: PLR0913
+    model_dir,
+    baseline,
+    currents,
+    layer,
+    settings,
+    output_dir,
+    batch_size,
+    json_output,
+    mlflow,  # noqa: ANN001
+) -> None:
+    """Run the sets in turn and print one row per set (or one JSON object)."""
+    from repair.app.drift_time import run_drift_over_time
+
+    result = run_drift_over_time(
+        model_dir=model_dir,
+        baseline=baseline,
+        currents=currents,
+        layer=layer,
+        settings=settings,
+        output_dir=output_dir,
+        batch_size=batch_size,
+        mlflow_uri=mlflow,
+    )
+    if json_output:
+        sets = [
+            {"set": name, **c.summary, "files": [str(path) for path in c.files]}
+            for name, c in zip(result.names, result.comparisons, strict=True)
+        ]
+        print(
+            json.dumps({"sets": sets, "rows": result.rows, "files": [str(p) for p in result.files]})
+        )
+        return
+    methods = settings.methods
+    print("| set | n | " + " | ".join(f"{m} (threshold)" for m in methods) + " | drift |")
+    print("|---|---|" + "---|" * len(methods) + "---|")
+    for row in result.rows:
+        cells = [
+            f"{row[f'{m}_statistic']:.4f} ({row[f'{m}_threshold']:.4f})"
+            + (" *" if row[f"{m}_drift"] else "")
+            for m in methods
+        ]
+        verdict = "yes" if row["drift"] else "no"
+        print(f"| {row['set']} | {row['n']} | " + " | ".join(cells) + f" | {verdict} |")
+    print("(* the statistic exceeds its threshold)")
+    for path in result.files:
+        print(f"wrote {path}")
+    for name in result.names:
+        print(f"wrote {output_dir / name}/ (each set's drift.json, tables and drift.png)")

@@ -20,7 +20,7 @@ from repair.cli._methods import (
     TargetDataDir,
     WorkersOption,
 )
-from repair.cli._options import BatchSize, JsonOutput, ModelDir, RandomState
+from repair.cli._options import BatchSize, JsonOutput, MlflowUri, ModelDir, RandomState
 
 NumRuns = Annotated[int, typer.Option(min=1, help="Repairs to run, with seeds S, S+1, ...")]
 TestData = Annotated[
@@ -62,6 +62,7 @@ def evaluate_command(
     workers: WorkersOption = None,
     ray_address: RayAddress = None,
     json_output: JsonOutput = False,
+    mlflow: MlflowUri = None,
 ) -> None:
     """Run localize + optimize --num_runs times and report repair and break rates.
 
@@ -98,6 +99,7 @@ def evaluate_command(
         workers=workers,
         ray_address=ray_address,
         holdout=holdout,
+        mlflow_uri=mlflow,
     )
     if json_output:
         print(json.dumps(report))

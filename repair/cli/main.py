@@ -18,6 +18,7 @@ from repair.cli import (
     localize,
     optimize,
     prepare,
+    saliency,
     sweep,
     target,
     test,
@@ -73,6 +74,7 @@ app.command("variability")(variability.variability_command)
 app.command("attack")(attack.attack_command)
 app.command("audit")(audit.audit_command)
 app.command("drift")(drift.drift_command)
+app.command("saliency")(saliency.saliency_command)
 app.add_typer(utils.utils_app, name="utils")
 app.command("create_category_dir")(create_category_dir.create_category_dir_command)
 app.command("create_image_subset")(create_image_subset.create_image_subset_command)

@@ -18,7 +18,7 @@ from repair.cli._methods import (
     PositiveInputsDir,
     TargetDataDir,
 )
-from repair.cli._options import BatchSize, JsonOutput, ModelDir
+from repair.cli._options import BatchSize, JsonOutput, MlflowUri, ModelDir
 
 
 def optimize_help() -> str:
@@ -59,6 +59,7 @@ def optimize_command(
     random_state: OptionalSeed = None,
     device: DeviceOption = "auto",  # type: ignore[assignment]
     json_output: JsonOutput = False,
+    mlflow: MlflowUri = None,
 ) -> None:
     """Repair the model: write <output_dir>/repair/model.keras, history.csv and summary.json.
 
@@ -81,6 +82,7 @@ def optimize_command(
         batch_size=batch_size,
         seed=random_state,
         device=getattr(device, "value", device),
+        mlflow_uri=mlflow,
     )
     if json_output:  # summary.json's content, exactly
         print(json.dumps(summary.data))

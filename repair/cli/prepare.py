@@ -38,9 +38,10 @@ def prepare_command(
     scenario: Annotated[
         str | None,
         typer.Option(
-            help="Weaken one label of train.h5 only: holdout:LABEL:FRACTION removes that share of "
-            "its images, grayscale:LABEL:FRACTION turns them gray; the choice is seeded and "
-            "recorded in scenario.json.",
+            help="Weaken train.h5 only: holdout:LABEL:FRACTION removes that share of a label's "
+            "images, holdout-dup:LABEL:FRACTION also duplicates the rest of the label to keep its "
+            "count, grayscale:LABEL:FRACTION turns them gray, augmentation-all:FRACTION turns that "
+            "share of every label gray; the choice is seeded and recorded in scenario.json.",
             show_default=False,
         ),
     ] = None,
@@ -84,10 +85,13 @@ def prepare_command(
         print(f"{split.name}_labels: ({split.shape[0]}, {split.num_classes})")
     if result.scenario is not None:
         record = result.scenario
-        print(
-            f"scenario {chosen}: {record['affected']} of {record['label_count_before']} "
-            f"training images of label {record['class_name']}; recorded in scenario.json"
+        which = (
+            f"of {record['label_count_before']} training images of label {record['class_name']}"
+            if record["label"] is not None
+            else "training images of all labels"
         )
+        copies = f", {record['duplicated']} duplicated" if "duplicated" in record else ""
+        print(f"scenario {chosen}: {record['affected']} {which}{copies}; recorded in scenario.json")
     print(f"wrote {output_dir}")
 
 

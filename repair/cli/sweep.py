@@ -18,7 +18,7 @@ from repair.cli._methods import (
     RayAddress,
     WorkersOption,
 )
-from repair.cli._options import MAX_SEED, JsonOutput
+from repair.cli._options import MAX_SEED, JsonOutput, MlflowUri
 from repair.errors import ConfigError, RepairError
 
 
@@ -89,6 +89,7 @@ def sweep_command(
     batch_size: Annotated[int | None, _opt("Samples per batch [32].", min=1)] = None,
     device: DeviceOption = None,  # type: ignore[assignment]
     json_output: JsonOutput = False,
+    mlflow: MlflowUri = None,
 ) -> None:
     """Repair many times at once: one unit (target, localize, optimize, measure) per label,
     chunk, seed and variant of the method's options, in OUTPUT_DIR/label_<l>/chunk_<c>/seed_<s>/.
@@ -117,6 +118,7 @@ def sweep_command(
         workers=workers,
         ray_address=ray_address,
         gpus_per_unit=gpus_per_unit,
+        mlflow_uri=mlflow,
     )
     if json_output:
         print(json.dumps(result.to_dict()))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from repair.cli._app import UsageError
-from repair.cli._options import BatchSize, DataDir, JsonOutput, parse_name_list
+from repair.cli._options import BatchSize, DataDir, JsonOutput, MlflowUri, parse_name_list
 
 
 def model_list(text: str, option: str = "--model_dirs", distinct: bool = False) -> list[Path]:
@@ -97,6 +97,7 @@ def variability_command(
     ),
     batch_size: BatchSize = 256,
     json_output: JsonOutput = False,
+    mlflow: MlflowUri = None,
 ) -> None:
     """Measure how K models vary on one split: per-label accuracy mean, std and noise floor,
     disagreement, the unstable inputs (unstable/repair.h5) and, for runs, fixed and broken sets.
@@ -112,7 +113,7 @@ def variability_command(
     result = variability(
         data_dir=data_dir, model_dirs=models, runs_dir=runs_dir,
         original_model_dir=original_model_dir, target_data=target_data, output_dir=output_dir,
-        batch_size=batch_size,
+        batch_size=batch_size, mlflow_uri=mlflow,
     )  # fmt: skip
     if json_output:
         print(json.dumps(result.report))

@@ -46,6 +46,12 @@ DR_TYPES_FILENAME = "dr_types.json"
 EVALUATE_RESULT_FILENAME = "result.txt"
 # What `evaluate --json` prints, kept beside result.txt so later commands know what was scored.
 EVALUATE_REPORT_FILENAME = "evaluate.json"
+# `repair drift` with several current sets: one row per set, and its chart.
+DRIFT_OVER_TIME_CSV = "drift_over_time.csv"
+DRIFT_OVER_TIME_PNG = "drift_over_time.png"
+# `repair saliency`: the Grad-CAM maps, and one overlay PNG per input (named by its position).
+SALIENCY_FILENAME = "saliency.h5"
+OVERLAYS_DIRNAME = "overlays"
 # The `repair target` layout inside a data folder.
 SPLIT_FILENAME = "repair.h5"
 LABELS_FILENAME = "labels.json"

@@ -101,3 +101,44 @@ def drift_figure(
     bottom.set_title("Accuracy per label: current minus baseline", fontsize=LABEL_SIZE)
     _label_panel(bottom, labels)
     return figure
+
+
+OVER_TIME_WIDTH_PX, PANEL_HEIGHT_PX = 1100, 260
+METHOD_TITLES = {
+    "cluster": "cluster: Jensen-Shannon distance of the cluster shares",
+    "classifier": "classifier: AUC of a baseline-vs-current classifier",
+    "mmd": "mmd: squared maximum mean discrepancy",
+    "prediction": "prediction: Jensen-Shannon distance of the predicted labels",
+}
+
+
+def drift_over_time_figure(
+    rows: Sequence[dict[str, object]], methods: Sequence[str], title: str
+) -> Figure:
+    """One panel per method: its statistic across the sets (in the order of ``rows``) against
+    its threshold; a set where the statistic exceeds the threshold is marked in red.
+
+    ``rows``: one dict per set with ``set`` and ``<method>_statistic``, ``_threshold`` and
+    ``_drift``, as drift_over_time.csv holds them."""
+    height = PANEL_HEIGHT_PX * len(methods) + 90
+    figure = new_figure(OVER_TIME_WIDTH_PX, height)
+    figure.suptitle(title, fontsize=TITLE_SIZE)
+    x = np.arange(len(rows))
+    names = [str(row["set"]) for row in rows]
+    axes = figure.subplots(len(methods), 1, sharex=True, squeeze=False)[:, 0]
+    figure.subplots_adjust(left=0.08, right=0.97, top=1 - 80 / height, bottom=60 / height)
+    for ax, method in zip(axes, methods, strict=True):
+        statistic = [float(row[f"{method}_statistic"]) for row in rows]  # type: ignore[arg-type]
+        threshold = [float(row[f"{method}_threshold"]) for row in rows]  # type: ignore[arg-type]
+        drifted = np.array([bool(row[f"{method}_drift"]) for row in rows])
+        ax.plot(x, threshold, "--", color=BASELINE_COLOR, marker="_", label="threshold")
+        ax.plot(x, statistic, "-", color=CURRENT_COLOR, marker="o", label="statistic")
+        ax.scatter(x[drifted], np.asarray(statistic)[drifted], s=90, color=DROP_COLOR,
+                   zorder=3, label="drift")  # fmt: skip
+        ax.set_title(METHOD_TITLES.get(method, method), fontsize=LABEL_SIZE)
+        ax.legend(frameon=False, fontsize=LABEL_SIZE - 2, loc="best")
+        ax.grid(True, color="0.9")
+        ax.set_axisbelow(True)
+    axes[-1].set_xticks(x, names, fontsize=9, rotation=20 if len(rows) > 8 else 0)
+    axes[-1].set_xlabel("current set, in the order given", fontsize=LABEL_SIZE - 1)
+    return figure

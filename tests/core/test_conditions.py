@@ -187,8 +187,18 @@ def test_a_split_without_string_keys_says_so(digits_workdir: Path) -> None:
         check_conditions(parse_conditions("weather=rainy"), columns, "test.h5")
 
 
-@pytest.mark.parametrize("kind", ["holdout", "grayscale"])
-def test_variability_scenarios_keep_the_condition_keys(tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("spec", "kept"),
+    [
+        ("holdout:0:0.5", 30),
+        ("grayscale:0:0.5", 40),
+        ("holdout-dup:0:0.5", 40),  # 10 of label 0 out, 10 copies of the kept ones appended
+        ("augmentation-all:0.5", 40),
+    ],
+)
+def test_variability_scenarios_keep_the_condition_keys(
+    tmp_path: Path, spec: str, kept: int
+) -> None:
     from repair.core.data import write_split
     from repair.variability.scenarios import apply_scenario, parse_scenario
 
@@ -203,8 +213,11 @@ def test_variability_scenarios_keep_the_condition_keys(tmp_path: Path, kind: str
         image_ids=ids,
         extras={"weather": weather},
     )
-    apply_scenario(path, parse_scenario(f"{kind}:0:0.5"), seed=0)
+    record = apply_scenario(path, parse_scenario(spec), seed=0)
     split = read_split(path)
-    assert len(split) == (30 if kind == "holdout" else 40)
+    assert len(split) == kept
+    if spec.startswith("holdout-dup"):  # the copies, appended last, carry their source's keys
+        assert record["duplicated"] == 10
+        assert sorted(split.image_ids[30:]) == sorted(record["duplicate_image_ids"])
     of = dict(zip(ids, weather, strict=True))
     assert list(split.extras["weather"]) == [of[i] for i in split.image_ids]

@@ -333,6 +333,35 @@ def test_prepare_names_a_corrupt_or_missing_crop(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "error: missing image" in result.stderr
 
 
+def test_augmentation_all_grays_that_share_of_every_label(categories: Path, tmp_path: Path):
+    """``--scenario augmentation-all:F`` on colour crops: round(F x count) of each label's
+    training images become exactly their luminance, the rest are untouched."""
+    from repair.core.data import read_split
+
+    common = ["prepare", "bdd-objects", f"--input_dir={categories}", "--image_size=16",
+              "--data_ratio=0.7,0.1,0.2,0", "--random_state=1"]  # fmt: skip
+    run_ok([*common, f"--output_dir={tmp_path / 'plain'}"])
+    run_ok([*common, f"--output_dir={tmp_path / 'aug'}", "--scenario", "augmentation-all:0.5"])
+    record = json.loads((tmp_path / "aug" / "scenario.json").read_text())
+    before, after = read_split(tmp_path / "plain/train.h5"), read_split(tmp_path / "aug/train.h5")
+    assert after.image_ids.tolist() == before.image_ids.tolist()
+    gray = np.isin(after.image_ids, record["image_ids"])
+    counts = np.bincount(before.labels, minlength=len(BDD_CLASSES))
+    expected = {BDD_CLASSES[k]: round(0.5 * n) for k, n in enumerate(counts)}
+    assert record["affected_per_label"] == expected and record["label"] is None
+    assert np.bincount(after.labels[gray], minlength=len(BDD_CLASSES)).tolist() == [
+        expected[name] for name in BDD_CLASSES
+    ]
+    luminance = before.images[gray] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    assert np.allclose(after.images[gray], luminance[..., None], atol=1e-6)
+    assert np.array_equal(after.images[~gray], before.images[~gray])
+    assert not np.allclose(before.images[gray], after.images[gray], atol=1e-3)  # were colour
+    result = run_repair(
+        [*common, f"--output_dir={tmp_path / 'bad'}", "--scenario", "augmentation-all:0"]
+    )
+    assert result.exit_code == 2 and "FRACTION must be in (0, 1]" in result.output
+
+
 def _frame_attributes(bdd_root: Path) -> dict[str, dict[str, str]]:
     """Frame name -> weather, timeofday, scene as the label JSON says (``undefined`` if not)."""
     frames = json.loads((bdd_root / "labels/det_20/det_val.json").read_text())

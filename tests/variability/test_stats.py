@@ -11,7 +11,12 @@ from repair.core.stats import binomial_noise, mcnemar_exact, spread, wilson_inte
 from repair.variability import matrix
 from repair.variability.holdout import split_halves
 from repair.variability.paired import paired_rows
-from repair.variability.scenarios import choose_affected, parse_scenario, to_gray
+from repair.variability.scenarios import (
+    choose_affected,
+    choose_duplicates,
+    parse_scenario,
+    to_gray,
+)
 
 
 def exact_two_sided(k: int, n: int) -> float:
@@ -106,3 +111,20 @@ def test_scenario_choice_and_gray():
     for bad in ("holdout:0", "blur:0:0.5", "holdout:0:0", "holdout:0:1.5", "holdout::0.5"):
         with pytest.raises(ValueError):
             parse_scenario(bad)
+
+
+def test_new_scenarios_parse_and_duplicates_spread_evenly():
+    assert str(parse_scenario("augmentation-all:0.5")) == "augmentation-all:0.5"
+    assert parse_scenario("augmentation-all:0.5").label is None
+    dup = parse_scenario("holdout-dup:car:0.3")
+    assert (dup.kind, dup.label, dup.fraction) == ("holdout-dup", "car", 0.3)
+    for bad in ("holdout-dup:0:1", "augmentation-all:0", "augmentation-all:0:0.5"):
+        with pytest.raises(ValueError):
+            parse_scenario(bad)
+    kept = np.array([3, 7, 9])
+    copies = choose_duplicates(kept, 7, np.random.default_rng(0))
+    assert len(copies) == 7 and np.bincount(copies, minlength=10)[kept].tolist() in (
+        [3, 2, 2], [2, 3, 2], [2, 2, 3]
+    )  # fmt: skip
+    assert sorted(copies[:3]) == [3, 7, 9] and sorted(copies[3:6]) == [3, 7, 9]
+    assert len(choose_duplicates(kept, 0, np.random.default_rng(0))) == 0

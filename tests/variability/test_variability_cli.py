@@ -101,6 +101,43 @@ def test_bad_usage(args, message, digits_data_dir):
 
 
 def test_scenario_usage_errors(tmp_path):
-    for scenario, message in (("holdout:12:0.5", "no class"), ("fog:1:0.5", "holdout:LABEL")):
+    for scenario, message in (
+        ("holdout:12:0.5", "no class"),
+        ("fog:1:0.5", "holdout:LABEL"),
+        ("holdout-dup:1:1", "FRACTION < 1"),
+        ("augmentation-all:1:0.5", "augmentation-all:FRACTION"),
+    ):
         result = run_repair(["prepare", "digits", "--output_dir", tmp_path, "--scenario", scenario])
         assert result.exit_code == 2 and message in result.output
+
+
+def test_holdout_dup_keeps_every_count_and_duplicates_the_rest(tmp_path):
+    common = ["prepare", "digits", "--data_ratio=0.6,0.1,0.15,0.15", "--random_state=0"]
+    run_ok([*common, "--output_dir", tmp_path / "plain"])
+    printed = run_ok(
+        [*common, "--output_dir", tmp_path / "dup", "--scenario", "holdout-dup:4:0.75"]
+    )
+    record = json.loads((tmp_path / "dup" / "scenario.json").read_text())
+    before, after = read_split(tmp_path / "plain/train.h5"), read_split(tmp_path / "dup/train.h5")
+    fours = before.image_ids[before.labels == 4]
+    assert record["label_count_before"] == len(fours) and record["label"] == 4
+    assert record["affected"] == record["duplicated"] == round(0.75 * len(fours))
+    assert np.bincount(after.labels).tolist() == np.bincount(before.labels).tolist()
+    held = set(record["image_ids"])
+    assert held <= set(fours) and not held & set(after.image_ids)
+    kept = [i for i in fours if i not in held]
+    # Every kept 4 appears once, plus its copies: each kept image copied 2 or 3 times here
+    # (len(held) / len(kept) = 3), never one twice before another once.
+    times = {i: int(np.sum(after.image_ids == i)) for i in kept}
+    assert sum(times.values()) == len(fours) and max(times.values()) - min(times.values()) <= 1
+    assert sorted(record["duplicate_image_ids"]) == sorted(
+        i for i in kept for _ in range(times[i] - 1)
+    )
+    unchanged = [i for i in before.image_ids if i not in held]  # in order, copies after them
+    assert after.image_ids[: len(unchanged)].tolist() == unchanged
+    position = {image_id: k for k, image_id in enumerate(before.image_ids)}
+    sources = [position[image_id] for image_id in after.image_ids]
+    assert np.array_equal(after.images, before.images[sources])
+    assert f"{len(held)} of {len(fours)} training images of label 4, {len(held)} duplicated" in (
+        printed.stdout
+    )
