@@ -7,7 +7,6 @@ held-out part of ``corrupted/fog_3.h5`` is still audited as fog at intensity 3.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,13 @@ import numpy as np
 
 from repair.core.data import SplitReader, SplitWriter
 from repair.core.files import temporary_sibling
-from repair.core.split import TargetSummary, split_positive_negative
+from repair.core.split import (
+    TARGET_COMMAND,
+    TargetSummary,
+    split_positive_negative,
+    write_target_layout,
+)
+from repair.core.staging import staged
 from repair.core.tf import keras
 from repair.errors import ConfigError
 
@@ -92,19 +97,19 @@ def split_with_holdout(
 ) -> tuple[TargetSummary, HeldOut | None]:
     """``repair target`` with an optional holdout: with ``fraction``, hold that share of each
     label out into ``data_dir/holdout/<source name>`` and split only the rest into positives and
-    negatives. The held-out file appears only when the split succeeded."""
+    negatives. The held-out file is part of target's set: it appears only with the split, and a
+    rerun without a holdout removes it."""
     if fraction is None:
         return split_positive_negative(model, source, data_dir, batch_size), None
     with SplitReader(source) as reader:
         held = holdout_mask(reader.labels(), fraction, seed)
-    held_path = data_dir / HOLDOUT_DIR / source.name
     kept_tmp = temporary_sibling(data_dir / source.name)
-    held_tmp = temporary_sibling(held_path)
     try:
-        write_parts(source, held, kept_tmp, held_tmp)
-        summary = split_positive_negative(model, kept_tmp, data_dir, batch_size)
-        os.replace(held_tmp, held_path)
+        with staged(data_dir, TARGET_COMMAND) as staging:
+            held_staged = staging / HOLDOUT_DIR / source.name
+            held_staged.parent.mkdir(parents=True)
+            write_parts(source, held, kept_tmp, held_staged)
+            summary = write_target_layout(model, kept_tmp, staging, batch_size)
     finally:
         kept_tmp.unlink(missing_ok=True)
-        held_tmp.unlink(missing_ok=True)
-    return summary, HeldOut(held_path, int(held.sum()))
+    return summary, HeldOut(data_dir / HOLDOUT_DIR / source.name, int(held.sum()))
