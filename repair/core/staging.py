@@ -27,7 +27,7 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from repair.core.files import is_plain_name, write_json_atomic
@@ -139,17 +139,32 @@ def _write_mark(stage: Path, plan: Plan) -> None:
 
 
 def _read_mark(stage: Path, command: str) -> Plan:
-    """The plan a mark records; a mark of an older repair lists the files to move, one a line."""
-    text = (stage / COMMITTED_MARK).read_text(encoding="utf-8")
+    """The plan a mark records; a mark of an older repair lists the files to move, one a line.
+    A mark that is not ours, or names a path outside the folder, is refused."""
+    path = stage / COMMITTED_MARK
+    text = path.read_text(encoding="utf-8", errors="replace")
     try:
         content = json.loads(text)
     except ValueError:
-        return Plan(command, text.splitlines())
-    plan = Plan(command, content["moves"], content["drops"], content["manifest"])
+        plan = Plan(command, text.splitlines())
+    else:
+        try:
+            plan = Plan(command, list(content["moves"]), list(content["drops"]))
+            plan = replace(plan, manifest=_recorded(content["manifest"]))
+        except (KeyError, TypeError, AttributeError, ValueError):
+            raise DataFormatError(
+                f"{path} is not a commit mark of repair {command}; finish or remove {stage} by hand"
+            ) from None
     names = [*plan.moves, *plan.drops, *(plan.manifest or {})]
     if not all(_is_relative_name(name) for name in names):
-        raise DataFormatError(f"{stage / COMMITTED_MARK} lists a path outside {stage.parent}")
+        raise DataFormatError(f"{path} lists a path outside {stage.parent}; it is not ours")
     return plan
+
+
+def _recorded(manifest: object) -> dict[str, str] | None:
+    if manifest is None:
+        return None
+    return {str(name): str(origin) for name, origin in dict(manifest).items()}
 
 
 def _remove_with_empty_parents(folder: Path, relative: str) -> None:

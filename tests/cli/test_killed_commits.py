@@ -19,6 +19,7 @@ from repair.core.data import read_split, write_split
 from repair.core.staging import TEMPORARY, manifest_path, recover, staging_prefix
 from tests.conftest import run_ok
 
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the commit killer forks")
 KILLS = 4  # steps drawn per commit, besides step 0 (killed before the commit mark)
 FAST = ["--num_particles=8", "--num_iterations=3", "--num_input_pos_sampled=40"]
 
@@ -133,7 +134,6 @@ def test_drift_killed_in_its_commit(
     _check_each_kill(roots[1], "drift")
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="the commit killer forks")
 def test_train_checkpoints_killed_in_their_commits(digits_data_dir: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     train = read_split(digits_data_dir / "train.h5")
