@@ -25,6 +25,8 @@ from repair.core import staging
 
 STEPS = ("replace", "unlink", "mkdir", "rmdir")
 CHILD_TIMEOUT_S = 60
+COMMIT_ARGS: tuple = ()  # the commit a forked child runs
+REAL_COMMIT: list = []  # staging._commit before it was replaced: what the children run
 
 
 def _count_steps(kill_after: int | None, counter: Path) -> None:
@@ -46,7 +48,7 @@ def _count_steps(kill_after: int | None, counter: Path) -> None:
 
     for name in STEPS:
         setattr(os, name, counted(getattr(os, name)))
-    staging._commit(*COMMIT_ARGS)
+    REAL_COMMIT[0](*COMMIT_ARGS)
     counter.write_text(str(done))
 
 
@@ -71,11 +73,9 @@ def _restore(saved: Path, folder: Path) -> None:
     shutil.copytree(saved, folder, symlinks=True)
 
 
-COMMIT_ARGS: tuple = ()
-
-
 def main(snapshots: Path, commits: set[int], seed: int, kills: int, args: list[str]) -> None:
     real_commit = staging._commit
+    REAL_COMMIT.append(real_commit)
     rng = np.random.default_rng(seed)
     seen = 0
 

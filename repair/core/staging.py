@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from repair.core.files import is_plain_name, write_json_atomic
+from repair.core.files import is_plain_name, make_output_dir, write_json_atomic
 from repair.errors import DataFormatError, RepairError
 
 MANIFEST_VERSION = 1
@@ -266,8 +266,7 @@ def staged(  # noqa: PLR0913
     and :func:`plan_commit` for ``source``, ``retain`` and ``borrowed``). With ``link_inputs`` the
     stage starts with links to ``folder``'s files, which the run reads; only what it rewrites
     moves. ``last`` names the file moved last. On any exception the folder keeps its old set."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_output_dir(folder)
     recover(folder, command)
     stage = folder / f"{staging_prefix(command)}{os.getpid()}-{uuid.uuid4().hex[:8]}"
     stage.mkdir()

@@ -61,6 +61,7 @@ LAST_EPOCHS_KEPT = 2
 # --checkpoints: how many of the latest epochs' checkpoints to keep (None: all).
 CHECKPOINT_POLICIES: dict[str, int | None] = {"every": None, "last": LAST_EPOCHS_KEPT, "none": 0}
 CHECKPOINTS_COMMAND = "train-checkpoints"
+TRAIN_COMMAND = "train"  # model.keras and training_log.csv
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
@@ -151,7 +152,8 @@ def train_model(
     checkpoints: str = "last",
 ) -> TrainingResult:
     """Fit ``model`` on ``train_path`` and save ``output_dir/model.keras`` plus checkpoints
-    (``checkpoints``: every epoch's, the last two epochs', or none)."""
+    (``checkpoints``: every epoch's, the last two epochs', or none). The model and
+    training_log.csv are committed as one set, each epoch's checkpoints as another."""
     if learning_rate <= 0:
         raise ConfigError(f"--learning_rate must be above 0; got {learning_rate}")
     seed_everything(seed)
@@ -178,6 +180,8 @@ def train_model(
         finally:
             if val_reader is not None:
                 val_reader.close()
-    model_path = save_model(model, output_dir)
-    write_text_atomic(output_dir / TRAINING_LOG, history_csv(history))
+    with staged(output_dir, TRAIN_COMMAND) as stage:  # the model and its log, as one set
+        saved = save_model(model, stage)
+        write_text_atomic(stage / TRAINING_LOG, history_csv(history))
+    model_path = Path(output_dir) / saved.relative_to(stage)
     return TrainingResult(model_path, {k: [float(v) for v in vs] for k, vs in history.items()})

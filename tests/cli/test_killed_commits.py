@@ -141,11 +141,12 @@ def test_train_checkpoints_killed_in_their_commits(digits_data_dir: Path, tmp_pa
     out = tmp_path / "model"
     base = ["train", "--data_dir", data, "--output_dir", out, "--batch_size=32", "--epochs=3"]
     run_ok([*base, "--checkpoints=every", "--random_state=1"])
-    # The first commit replaces the last run's three checkpoints, the third drops epoch 1.
-    roots = _kill_commits(tmp_path, [*base, "--checkpoints=last", "--random_state=2"], "1,3")
+    # The first commit replaces the last run's three checkpoints, the third drops epoch 1, the
+    # fourth is the model and its training log.
+    roots = _kill_commits(tmp_path, [*base, "--checkpoints=last", "--random_state=2"], "1,3,4")
     assert sorted(_state(roots[3] / "after")) == [
-        ".repair-train-checkpoints.json", "checkpoints/epoch_002.keras",
+        ".repair-train-checkpoints.json", ".repair-train.json", "checkpoints/epoch_002.keras",
         "checkpoints/epoch_003.keras", "model.keras", "training_log.csv",
     ]  # fmt: skip
-    for root in roots.values():
-        _check_each_kill(root, "train-checkpoints")
+    for commit, command in ((1, "train-checkpoints"), (3, "train-checkpoints"), (4, "train")):
+        _check_each_kill(roots[commit], command)
