@@ -20,7 +20,7 @@ from repair.core.staging import TEMPORARY, manifest_path, recover, staging_prefi
 from tests.conftest import run_ok
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the commit killer forks")
-KILLS = 4  # steps drawn per commit, besides step 0 (killed before the commit mark)
+KILLS = 6  # steps drawn per commit, besides step 0 (killed before the commit mark)
 FAST = ["--num_particles=8", "--num_iterations=3", "--num_input_pos_sampled=40"]
 
 
