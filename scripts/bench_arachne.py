@@ -45,7 +45,7 @@ from repair.methods.arachne.fitness import (
     write_patch,
 )
 from repair.methods.arachne.method import Arachne
-from repair.methods.arachne.search import sample_positives, swarm_bounds
+from repair.methods.arachne.search_space import sample_positives, swarm_bounds
 from repair.models.small_cnn import build_small_cnn
 
 SPEED_RATIOS = (0.1, 0.0, 0.1, 0.8)  # train, val, test, repair: most digits to repair

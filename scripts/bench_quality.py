@@ -26,12 +26,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_arachne import prepare  # noqa: E402
 
-from repair.app.holdout_evaluation import evaluate_holdout  # noqa: E402
+from repair.app.evaluation import evaluate_method  # noqa: E402
 from repair.core.data import read_split  # noqa: E402
+from repair.core.stats import spread  # noqa: E402
 from repair.methods import load_method  # noqa: E402
 from repair.methods.arachne.config import LocalizeConfig, OptimizeConfig  # noqa: E402
 from repair.variability.holdout import METRICS, format_holdout  # noqa: E402
-from repair.variability.stats import spread  # noqa: E402
 
 RATIOS = (0.4, 0.1, 0.15, 0.35)  # train, val, test, repair
 
@@ -43,12 +43,12 @@ def weakest_label(data: Path) -> int:
 
 def run(data: Path, model: Path, target: Path, out: Path, seeds: int, positives) -> dict:
     started = time.perf_counter()
-    report = evaluate_holdout(
+    report = evaluate_method(
         method=load_method("Arachne"), model_dir=model, target_data_dir=target,
-        positive_inputs_dir=data / "positive", output_dir=out, num_runs=seeds, fraction=0.5,
+        positive_inputs_dir=data / "positive", output_dir=out, num_runs=seeds, holdout=0.5,
         localize_options=LocalizeConfig(),
         optimize_options=OptimizeConfig(num_input_pos_sampled=positives),
-        test_data=data / "test.h5",
+        test_data=data / "test.h5", executor="serial",
     )  # fmt: skip
     report["wall_time_s"] = time.perf_counter() - started
     return report

@@ -176,19 +176,25 @@ def target(
     batch_size: int = 256,
     holdout: float | None = None,
     random_state: int = 0,
+    where: str | None = None,
 ) -> TargetResult:
     """Split ``source`` into data_dir/positive and data_dir/negative (the target layout).
 
     ``model`` is a folder, a model file or a loaded model. With ``holdout`` (a fraction), that
     share of each label, drawn from ``random_state``, goes to data_dir/holdout/<source name>
-    instead, to measure the repair on.
+    instead, to measure the repair on. ``where`` (``weather=rainy,timeofday=night``, ANDed)
+    splits only the images of those conditions.
     """
+    from repair.core.conditions import parse_conditions
     from repair.core.holdout import split_with_holdout
     from repair.core.model import load_model
 
     if isinstance(model, str | Path):
         model = load_model(model)
-    summary, held = split_with_holdout(model, source, data_dir, holdout, random_state, batch_size)
+    conditions = () if where is None else parse_conditions(where)
+    summary, held = split_with_holdout(
+        model, source, data_dir, holdout, random_state, batch_size, where=conditions
+    )
     labels = sorted(set(summary.positives) | set(summary.negatives))
     rows = tuple(
         TargetRow(
@@ -223,9 +229,10 @@ class InspectResult:
 
 def inspect_model(*, model_dir: Path) -> InspectResult:
     """List the layers of the model at ``model_dir`` and which of them Arachne can repair."""
+    from repair.core.layer_input import default_target_layer
     from repair.core.model import layer_rows, load_model, resolve_model_path
     from repair.errors import ModelError
-    from repair.methods.arachne.activations import default_target_layer, targetable_layers
+    from repair.methods.arachne.activations import targetable_layers
 
     model = load_model(model_dir)
     try:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from repair.core.label_results import Comparison
     from repair.core.requirements import Requirement, RequirementResult
     from repair.core.results import LabelScore
-    from repair.robustness.audit import AuditSide
+    from repair.robustness.audit_compare import AuditSide
     from repair.variability.paired import PairedRow
 
 
@@ -115,7 +115,7 @@ def _compare_side(
     the audit, for stratum requirements)."""
     from repair.core.label_results import read_results
     from repair.errors import ConfigError
-    from repair.robustness.audit import AuditSide, is_audit
+    from repair.robustness.audit_compare import AuditSide, is_audit
 
     if not is_audit(path):
         if model is not None:

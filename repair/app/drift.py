@@ -1,5 +1,7 @@
-"""``repair drift`` as a keyword-only function: two split files in; drift.json, the label and
-cluster tables and drift.png out (one set, committed at once), plus what to repair next.
+"""``repair drift`` as a keyword-only function: compare two splits, write the drift files.
+
+Two split files in; drift.json, the label and cluster tables and drift.png out (one set,
+committed at once), plus what to repair next.
 
 The statistics are computed on arrays by :func:`repair.drift.report.compare_embeddings`; this
 module loads the model, embeds both splits and writes files. TensorFlow is imported inside.
@@ -16,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from repair.core.files import csv_text, write_json_atomic, write_text_atomic
+from repair.core.run_files import holds_target_layout, negative_dir, positive_dir
 from repair.core.staging import staged
 from repair.drift.cluster import ClusterRow
 from repair.drift.labels import LabelRow
@@ -87,7 +90,7 @@ def suggested_commands(
 ) -> list[str]:
     """The target / localize / optimize commands that repair ``label`` on the current set."""
     data_dir = current.parent
-    negatives = data_dir / "negative" / str(label)
+    negatives = negative_dir(data_dir, label)
     q = shlex.quote
     layer = f" --target_layer={target_layer}" if target_layer is not None else ""
     return [
@@ -97,7 +100,7 @@ def suggested_commands(
         f"--target_data_dir={q(str(negatives))}{layer}",
         f"repair optimize --method=Arachne --model_dir={q(str(model_dir))} "
         f"--target_data_dir={q(str(negatives))} "
-        f"--positive_inputs_dir={q(str(data_dir / 'positive'))}",
+        f"--positive_inputs_dir={q(str(positive_dir(data_dir)))}",
     ]
 
 
@@ -255,7 +258,7 @@ def write_outputs(
 def check_negatives_dir(folder: Path) -> None:
     """Refuse a folder holding a whole ``repair target`` layout: writing the negatives there
     would replace its positives, which ``optimize`` needs."""
-    if (folder / "positive").is_dir():
+    if holds_target_layout(folder):
         raise DataFormatError(
             f"{folder} holds repair target's positive/ folder; --write_negatives would replace "
             "that layout: name another folder"

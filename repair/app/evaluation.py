@@ -8,6 +8,7 @@ share of test inputs the original model gets right that the repaired model gets 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from repair.app.runner import localize, optimize
+from repair.core import run_files
 from repair.core.files import write_text_atomic
 from repair.core.run_files import EVALUATE_RESULT_FILENAME as RESULT_FILENAME
 from repair.core.run_files import split_path
@@ -134,10 +136,61 @@ def evaluate_run(spec: RunSpec) -> RunRates:
     )
     tested = {}
     if spec.reference is not None:
-        tested = held_out_rates(spec.reference, spec.run_dir / "repair", spec.batch_size)
+        repaired = run_files.repaired_model_dir(spec.run_dir)
+        tested = held_out_rates(spec.reference, repaired, spec.batch_size)
     return RunRates(
         spec.run, summary["seed"], summary["repair_rate"], summary["break_rate"], **tested
     )
+
+
+def run_all(
+    function: Callable[[Any], Any],
+    specs: Sequence[Any],
+    *,
+    executor: str = "local",
+    workers: int | None = None,
+    ray_address: str | None = None,
+) -> list[Any]:
+    """``function(spec)`` for every spec on the ``executor`` (``serial``, ``local`` with
+    ``workers`` processes, or ``ray``), in spec order: the one loop of ``repair evaluate``."""
+    from repair.app.sweep import unit_executor
+
+    values: list[Any] = [None] * len(specs)
+    with unit_executor(executor, len(specs), workers=workers, ray_address=ray_address) as pool:
+        for outcome in pool.map_unordered(function, specs):
+            if outcome.error is not None:
+                raise RepairError(f"run {outcome.index} failed: {outcome.error}")
+            values[outcome.index] = outcome.value
+    return values
+
+
+def scored_split(target_data_dir: Path, positive_inputs_dir: Path) -> Path | None:
+    """The split the runs are scored on: the file ``repair target`` split into the
+    ``negative/`` folder holding ``target_data_dir`` and the ``positive/`` folder beside it
+    (``positive_inputs_dir``). Found by its size (positives + negatives + what ``target
+    --holdout`` kept out of them); None when the inputs are not such a layout or no file fits."""
+    from repair.core.data import SplitReader
+
+    def size(path: Path) -> int | None:
+        try:
+            with SplitReader(path, allow_empty=True) as reader:
+                return len(reader)
+        except RepairError:  # missing, or not a split file: not the source
+            return None
+
+    root = run_files.layout_root(target_data_dir)
+    if root is None or Path(positive_inputs_dir).resolve() != run_files.positive_dir(root):
+        return None
+    parts = [size(run_files.negative_dir(root) / run_files.SPLIT_FILENAME)]
+    parts.append(size(run_files.positive_dir(root) / run_files.SPLIT_FILENAME))
+    if None in parts:
+        return None
+    candidates = sorted(root.glob("*.h5"), key=lambda p: (p.name != run_files.SPLIT_FILENAME, p))
+    for candidate in candidates:
+        held = size(root / run_files.TARGET_HOLDOUT_DIRNAME / candidate.name) or 0
+        if size(candidate) == sum(parts) + held:
+            return candidate
+    return None
 
 
 def evaluate_method(
@@ -159,26 +212,14 @@ def evaluate_method(
     ray_address: str | None = None,
     holdout: float | None = None,
 ) -> dict[str, Any]:
-    """Run ``num_runs`` repairs; write result.txt and return per-run and mean ± std rates.
+    """Run ``num_runs`` repairs; write result.txt and evaluate.json; return the report.
 
-    A one-axis sweep over seeds: run ``k`` is one call of :func:`evaluate_run`, handed to the
-    ``executor`` (``serial``, ``local`` with ``workers`` processes, or ``ray``). With
-    ``holdout``, run the held-out protocol instead (:mod:`repair.app.holdout_evaluation`).
+    A one-axis sweep over seeds: run ``k`` is one call of :func:`evaluate_run` (with
+    ``holdout``, of :func:`repair.app.holdout_evaluation.run_holdout` on its half of the
+    negatives), handed to the ``executor`` by :func:`run_all`.
     """
-    if holdout is not None:
-        from repair.app.holdout_evaluation import evaluate_holdout
-
-        return evaluate_holdout(
-            method=method, model_dir=model_dir, target_data_dir=target_data_dir,
-            positive_inputs_dir=positive_inputs_dir, output_dir=output_dir, num_runs=num_runs,
-            fraction=holdout, localize_options=localize_options,
-            optimize_options=optimize_options, batch_size=batch_size, random_state=random_state,
-            device=device, test_data=test_data,
-        )  # fmt: skip
-    from repair.app.sweep import unit_executor
-
     reference = None
-    if test_data is not None:
+    if test_data is not None and holdout is None:
         reference = held_out_baseline(model_dir, target_data_dir, test_data, batch_size)
     specs = [
         RunSpec(
@@ -197,14 +238,13 @@ def evaluate_method(
         )
         for run in range(num_runs)
     ]
-    runs: list[RunRates | None] = [None] * num_runs
-    with unit_executor(executor, num_runs, workers=workers, ray_address=ray_address) as pool:
-        for outcome in pool.map_unordered(evaluate_run, specs):
-            if outcome.error is not None:
-                raise RepairError(f"run {outcome.index} failed: {outcome.error}")
-            runs[outcome.index] = outcome.value
-    runs = [run for run in runs if run is not None]
-    report = {
+    # What the runs' rates are measured on, for `repair variability --runs_dir` to default to:
+    # the test file when plain runs measured their rates on it, else the repair split.
+    if test_data is not None and holdout is None:
+        scored: Path | None = Path(test_data)
+    else:
+        scored = scored_split(target_data_dir, positive_inputs_dir)
+    settings = {
         "method": method.name,
         "model_dir": str(model_dir),
         "target_data_dir": str(target_data_dir),
@@ -212,14 +252,33 @@ def evaluate_method(
         "output_dir": str(output_dir),
         "num_runs": num_runs,
         "test_data": None if test_data is None else str(test_data),
-        "test_accuracy_before": None if reference is None else reference.accuracy,
-        "runs": [asdict(run) for run in runs],
-        "mean_std": {
-            key: mean_std([getattr(run, key) for run in runs])
-            for key in ("repair_rate", "break_rate", "test_repair_rate", "test_break_rate")
-        },
+        "scored_split": None if scored is None else str(scored),
     }
-    write_text_atomic(Path(output_dir) / RESULT_FILENAME, format_report(report))
+    where = {"executor": executor, "workers": workers, "ray_address": ray_address}  # run_all's
+    if holdout is not None:
+        from repair.app import holdout_evaluation as held
+        from repair.variability.holdout import format_holdout
+
+        plan = held.plan_holdout(
+            specs, fraction=holdout, test_data=test_data, batch_size=batch_size
+        )
+        runs = run_all(held.run_holdout, plan.specs, **where)
+        report = held.holdout_report(plan, runs, settings, holdout)
+        text = format_holdout(report) + "\n"
+    else:
+        rates: list[RunRates] = run_all(evaluate_run, specs, **where)
+        report = {
+            **settings,
+            "test_accuracy_before": None if reference is None else reference.accuracy,
+            "runs": [asdict(run) for run in rates],
+            "mean_std": {
+                key: mean_std([getattr(run, key) for run in rates])
+                for key in ("repair_rate", "break_rate", "test_repair_rate", "test_break_rate")
+            },
+        }
+        text = format_report(report)
+    run_files.write_evaluate_report(Path(output_dir), report)
+    write_text_atomic(Path(output_dir) / RESULT_FILENAME, text)
     return report
 
 

@@ -1,125 +1,142 @@
-"""``repair evaluate --holdout F``: run the held-out protocol
-(:mod:`repair.variability.holdout`) on folders.
+"""``repair evaluate --holdout F``: the runs of the held-out protocol
+(:mod:`repair.variability.holdout`), planned here and run by :func:`repair.app.evaluation.run_all`.
 
 Run ``k`` (seed ``random_state + k``) writes ``<output_dir>/run_<k>/``: ``data/negative/repair.h5``
 (the half it repairs), ``data/heldout/repair.h5`` (the half it never sees), and what
 ``localize`` and ``optimize`` write (``repair/model.keras``, ``summary.json``, ...), so
-``repair variability --runs_dir`` reads it like any evaluate folder.
+``repair variability --runs_dir`` reads it like any evaluate folder. The halves are drawn in the
+calling process (from the run's seed only); each run is one picklable :class:`HoldoutSpec`,
+so it goes to any executor like a plain evaluate run.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from repair.core.files import write_text_atomic
-from repair.core.run_files import EVALUATE_RESULT_FILENAME, REPAIRED_DIRNAME, SPLIT_FILENAME
+from repair.app.evaluation import RunSpec, evaluate_run
+from repair.core import run_files
 from repair.errors import DataFormatError
-from repair.methods.base import RepairMethod
-from repair.variability.holdout import (
-    HoldoutRun,
-    check_fraction,
-    format_holdout,
-    report_dict,
-    split_halves,
-)
+from repair.variability.holdout import HoldoutRun, check_fraction, report_dict, split_halves
 
 
 def _accuracy(correct: np.ndarray) -> float:
     return 100.0 * float(np.mean(correct)) if correct.size else float("nan")
 
 
-def evaluate_holdout(
-    *,
-    method: type[RepairMethod],
-    model_dir: Path,
-    target_data_dir: Path,
-    positive_inputs_dir: Path,
-    output_dir: Path,
-    num_runs: int,
-    fraction: float,
-    localize_options: Any = None,
-    optimize_options: Any = None,
-    batch_size: int = 32,
-    random_state: int = 0,
-    device: str = "auto",
-    test_data: Path | None = None,
-) -> dict[str, Any]:
-    """Run the protocol ``num_runs`` times; write result.txt; return the report."""
-    from repair.app.runner import localize, optimize
+@dataclass(frozen=True)
+class BaselineOnTest:
+    """The original model on the test file: correct (n,) bool, and target (n,) bool, the inputs
+    of the target negatives' labels."""
+
+    path: Path
+    correct: np.ndarray
+    target: np.ndarray
+
+
+@dataclass(frozen=True)
+class HoldoutSpec:
+    """One held-out run: the positions of the two halves in ``negatives_file``, and the plain
+    run (``run.target_data_dir`` is where the repair half goes)."""
+
+    run: RunSpec
+    negatives_file: Path
+    repair_part: np.ndarray
+    held_part: np.ndarray
+    test: BaselineOnTest | None
+
+
+@dataclass(frozen=True)
+class HoldoutPlan:
+    """The runs to hand to an executor and what the report needs besides them."""
+
+    specs: list[HoldoutSpec]
+    negatives: int
+    target_labels: np.ndarray
+    test: BaselineOnTest | None
+
+
+def plan_holdout(
+    runs: list[RunSpec], *, fraction: float, test_data: Path | None, batch_size: int
+) -> HoldoutPlan:
+    """The held-out version of the plain ``runs``: each repairs its own half of the negatives of
+    its ``target_data_dir`` (drawn from its seed, stratified by predicted label)."""
     from repair.core.model import predict_file
-    from repair.core.run_files import split_path
-    from repair.variability.analysis import write_subset
 
     check_fraction(fraction)
-    negatives_file = split_path(target_data_dir, "--target_data_dir")
-    _, negatives = predict_file(model_dir, negatives_file, batch_size, "negatives")
+    first = runs[0]
+    negatives_file = run_files.split_path(first.target_data_dir, "--target_data_dir")
+    _, negatives = predict_file(first.model_dir, negatives_file, batch_size, "negatives")
     target_labels = np.unique(negatives.true)
-    before = None
+    test = None
     if test_data is not None:
-        _, before = predict_file(model_dir, test_data, batch_size, "test (original)")
-    runs = []
-    for run in range(num_runs):
-        seed = random_state + run
-        run_dir = Path(output_dir) / f"run_{run}"
-        # The halves depend on the seed only, so a run is repeatable on its own.
+        _, before = predict_file(first.model_dir, test_data, batch_size, "test (original)")
+        test = BaselineOnTest(Path(test_data), before.correct, np.isin(before.true, target_labels))
+    specs = []
+    for run in runs:
         repair_part, held_part = split_halves(
-            negatives.predicted, fraction, np.random.default_rng(seed)
+            negatives.predicted, fraction, np.random.default_rng(run.seed)
         )
         if not len(repair_part) or not len(held_part):
             raise DataFormatError(
                 f"--holdout {fraction:g} of {len(negatives.true)} negatives leaves an empty half"
             )
-        repair_dir = run_dir / "data" / "negative"
-        held_file = write_subset(
-            negatives_file, held_part, run_dir / "data" / "heldout" / SPLIT_FILENAME
-        )
-        write_subset(negatives_file, repair_part, repair_dir / SPLIT_FILENAME)
-        started = time.perf_counter()
-        localize(
-            method=method, model_dir=model_dir, target_data_dir=repair_dir, output_dir=run_dir,
-            options=localize_options, batch_size=batch_size,
-        )  # fmt: skip
-        summary = optimize(
-            method=method, model_dir=model_dir, target_data_dir=repair_dir,
-            positive_inputs_dir=positive_inputs_dir, output_dir=run_dir,
-            options=optimize_options, batch_size=batch_size, seed=seed, device=device,
-        )  # fmt: skip
-        wall = time.perf_counter() - started
-        repaired = run_dir / REPAIRED_DIRNAME
-        _, held = predict_file(repaired, held_file, batch_size, "held-out half")
-        changes: dict[str, float] = {}
-        if before is not None and test_data is not None:
-            _, after = predict_file(repaired, test_data, batch_size, "test (repaired)")
-            label = np.isin(after.true, target_labels)
-            changes = {
-                "test_change": _accuracy(after.correct) - _accuracy(before.correct),
-                "test_label_change": _accuracy(after.correct[label])
-                - _accuracy(before.correct[label]),
-            }
-        runs.append(
-            HoldoutRun(
-                run, seed, len(repair_part), len(held_part), summary["repair_rate"],
-                _accuracy(held.correct), summary["break_rate"], **changes,
-                wall_time_s=round(wall, 3),
-            )
-        )  # fmt: skip
-    settings = {
-        "method": method.name,
-        "model_dir": str(model_dir),
-        "target_data_dir": str(target_data_dir),
-        "positive_inputs_dir": str(positive_inputs_dir),
-        "output_dir": str(output_dir),
-        "num_runs": num_runs,
-        "fraction": fraction,
-        "negatives": int(len(negatives.true)),
-        "target_labels": [int(x) for x in target_labels],
-        "test_data": None if test_data is None else str(test_data),
-        "test_accuracy_before": None if before is None else _accuracy(before.correct),
-    }
-    report = report_dict(runs, settings)
-    write_text_atomic(Path(output_dir) / EVALUATE_RESULT_FILENAME, format_holdout(report) + "\n")
-    return report
+        data = run.run_dir / run_files.HOLDOUT_DATA_DIRNAME
+        halves = replace(run, target_data_dir=run_files.negative_dir(data), reference=None)
+        specs.append(HoldoutSpec(halves, negatives_file, repair_part, held_part, test))
+    return HoldoutPlan(specs, int(len(negatives.true)), target_labels, test)
+
+
+def heldout_file(run_dir: Path) -> Path:
+    """``run_<k>/data/heldout/repair.h5``: the half run ``k`` never sees."""
+    data = Path(run_dir) / run_files.HOLDOUT_DATA_DIRNAME
+    return data / run_files.HELDOUT_DIRNAME / run_files.SPLIT_FILENAME
+
+
+def run_holdout(spec: HoldoutSpec) -> HoldoutRun:
+    """Write the run's halves, repair on the first, measure on both (and on the test file)."""
+    from repair.core.model import predict_file
+    from repair.variability.analysis import write_subset
+
+    run = spec.run
+    held_file = write_subset(spec.negatives_file, spec.held_part, heldout_file(run.run_dir))
+    write_subset(
+        spec.negatives_file, spec.repair_part, run.target_data_dir / run_files.SPLIT_FILENAME
+    )
+    started = time.perf_counter()
+    rates = evaluate_run(run)
+    wall = time.perf_counter() - started
+    repaired = run_files.repaired_model_dir(run.run_dir)
+    _, held = predict_file(repaired, held_file, run.batch_size, "held-out half")
+    changes: dict[str, float] = {}
+    if spec.test is not None:
+        _, after = predict_file(repaired, spec.test.path, run.batch_size, "test (repaired)")
+        before, label = spec.test.correct, spec.test.target
+        changes = {
+            "test_change": _accuracy(after.correct) - _accuracy(before),
+            "test_label_change": _accuracy(after.correct[label]) - _accuracy(before[label]),
+        }
+    return HoldoutRun(
+        run.run, rates.seed, len(spec.repair_part), len(spec.held_part), rates.repair_rate,
+        _accuracy(held.correct), rates.break_rate, **changes, wall_time_s=round(wall, 3),
+    )  # fmt: skip
+
+
+def holdout_report(
+    plan: HoldoutPlan, runs: list[HoldoutRun], settings: dict[str, Any], fraction: float
+) -> dict[str, Any]:
+    """``evaluate --holdout --json``: the settings, every run and each metric's spread."""
+    return report_dict(
+        runs,
+        {
+            **settings,
+            "fraction": fraction,
+            "negatives": plan.negatives,
+            "target_labels": [int(x) for x in plan.target_labels],
+            "test_accuracy_before": None if plan.test is None else _accuracy(plan.test.correct),
+        },
+    )

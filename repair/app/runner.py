@@ -59,12 +59,13 @@ def repair_task(
 
     model = load_model(model_dir) if model is None else model
     with ExitStack() as stack:
-        negatives = open_inputs(stack, target_data_dir, "--target_data_dir", "negative", model)
+        negatives = open_inputs(
+            stack, target_data_dir, "--target_data_dir", run_files.NEGATIVE_DIRNAME, model
+        )
         positives = None
         if positive_inputs_dir is not None:
-            positives = open_inputs(
-                stack, positive_inputs_dir, "--positive_inputs_dir", "positive", model
-            )
+            option, kind = "--positive_inputs_dir", run_files.POSITIVE_DIRNAME
+            positives = open_inputs(stack, positive_inputs_dir, option, kind, model)
         output = Path(output_dir or target_data_dir)
         output.mkdir(parents=True, exist_ok=True)
         yield RepairTask(
@@ -94,11 +95,20 @@ def localize(
     """Localize with ``method``; its files go to ``output_dir`` (default: target_data_dir).
 
     ``positive_inputs_dir``: positives for a method that localizes against them too (Arachne's
-    bidirectional localizer); ``seed``: for a method that samples them. A Pareto front the
+    bidirectional localizer); without it, such a method takes the ``positive/`` folder that
+    ``repair target`` wrote beside the ``negative/`` one holding ``target_data_dir`` (and says
+    so in the result's notes). ``seed``: for a method that samples them. A Pareto front the
     method returns is drawn here as ``pareto_front.png``. The files are committed as one set
     (:mod:`repair.core.staging`): a ``pareto_front.png`` the last localize drew goes when this
     one draws none.
     """
+    options = make_options(method, options, "localize")
+    notes: tuple[str, ...] = ()
+    if positive_inputs_dir is None and method.localize_reads_positives(options):
+        positive_inputs_dir = run_files.positives_beside(target_data_dir)
+        if positive_inputs_dir is not None:
+            beside = run_files.layout_root(target_data_dir) / run_files.NEGATIVE_DIRNAME
+            notes = (f"positive inputs: {positive_inputs_dir} (found beside {beside})",)
     output = Path(output_dir or target_data_dir)
     with staged(output, LOCALIZE_COMMAND) as stage:
         result = _localize_into(
@@ -113,7 +123,7 @@ def localize(
         )
     moved = [Path(path) for path in result.files]
     moved = [output / p.relative_to(stage) if p.is_relative_to(stage) else p for p in moved]
-    return replace(result, files=tuple(moved))
+    return replace(result, files=tuple(moved), notes=(*result.notes, *notes))
 
 
 def _localize_into(  # noqa: PLR0913
@@ -135,7 +145,7 @@ def _localize_into(  # noqa: PLR0913
         batch_size=batch_size,
         seed=seed,
     ) as task:
-        result = method().localize(task, make_options(method, options, "localize"))
+        result = method().localize(task, options)
         if result.pareto is None:
             return result
         from repair.reports import save_png

@@ -1,264 +1,35 @@
 """``repair sweep``: many repairs, each a unit, run by an executor, resumable.
 
-A unit is target -> localize -> optimize -> measure for one (variant, label, chunk, seed), a
-function of its :class:`UnitSpec` only, writing into its own folder
-``<output_dir>/[variant_<v>/]label_<l>/chunk_<c>/seed_<s>/``:
-
-* ``data/``: the chunk's positive/negative layout (``repair target`` with the unit's model);
-* ``weights.csv``, ``pareto_front.png``, ``history.csv``, ``summary.json``, ``repair/model.keras``
-  (localize and optimize, the optimize seed being the unit's seed);
-* ``unit.json``, written last: the spec and the unit's results. A unit is done exactly when its
-  ``unit.json`` exists with a matching spec and status ``ok`` or ``skipped``; a rerun skips it,
-  and reruns a killed unit (no ``unit.json``) or a failed one (status ``error``).
-
-A chunk without misclassified inputs of the label is ``skipped``: nothing to repair, the kept
-model is the unit's start model. With ``chain=True`` the units of one (variant, label, seed) run
+A sweep is the grid labels x chunks x seeds x method-option variants (:mod:`repair.app.sweep_spec`
+reads it); each point is a unit (:mod:`repair.app.sweep_unit`) that repairs in its own folder
+``<output_dir>/[variant_<v>/]label_<l>/chunk_<c>/seed_<s>/`` and records itself in ``unit.json``,
+so a rerun skips the units done. With ``chain=True`` the units of one (variant, label, seed) run
 in chunk order as one task, chunk c+1 starting from chunk c's kept model, as the tutorial's
 bash loop does; chains run in parallel. Otherwise every unit starts from the sweep's model.
+The tables of the results (:mod:`repair.app.sweep_summary`) go to ``sweep.csv`` and
+``sweep.json``, their chart to ``sweep.png``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
-import json
 import os
-import shutil
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from repair.app.sweep_spec import Variant, chunk_file
-from repair.core import run_files
-from repair.core.files import csv_text, write_json_atomic, write_text_atomic
+from repair.app.sweep_summary import group_stats, sweep_csv, unit_row
+from repair.app.sweep_unit import Task, UnitSpec, run_task, unit_name
+from repair.core.files import write_json_atomic, write_text_atomic
+from repair.errors import ConfigError
 from repair.executors import Outcome, make_executor
 
-UNIT_FILENAME = "unit.json"
 SWEEP_CSV = "sweep.csv"
 SWEEP_JSON = "sweep.json"
 SWEEP_PNG = "sweep.png"
-DATA_DIRNAME = "data"
-# What a unit writes in its folder; a rerun replaces these and nothing else.
-UNIT_OUTPUTS = (
-    UNIT_FILENAME,
-    run_files.WEIGHTS_FILENAME,
-    run_files.HISTORY_FILENAME,
-    run_files.SUMMARY_FILENAME,
-    run_files.PARETO_FILENAME,
-)
-UNIT_OUTPUT_DIRS = (DATA_DIRNAME, run_files.REPAIRED_DIRNAME)
-MEASURES = (
-    "negatives", "patched", "repair_rate", "positives", "broken", "break_rate",
-    "test_accuracy", "label_accuracy",
-)  # fmt: skip
-CSV_COLUMNS = (
-    "unit", "variant", "label", "chunk", "seed", "status", *MEASURES, "wall_time_s", "folder",
-    "message",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class UnitSpec:
-    """Everything a unit depends on. ``model`` is the start model; in a chain, units after the
-    first start from the previous unit's kept model (``model`` is None, ``after`` names the
-    previous unit's spec digest)."""
-
-    unit: str
-    variant: int
-    label: int
-    chunk: int
-    seed: int
-    method: type
-    options: Variant
-    model: str | None
-    chunk_file: str
-    test_data: str
-    folder: str
-    batch_size: int = 32
-    device: str = "auto"
-    after: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.unit
-
-    def record(self) -> dict[str, Any]:
-        """The spec as recorded in unit.json (and compared on resume)."""
-        return {
-            "variant": self.variant,
-            "label": self.label,
-            "chunk": self.chunk,
-            "seed": self.seed,
-            "method": self.method.name,
-            "options": self.options.record(),
-            "model": self.model,
-            "chunk_file": self.chunk_file,
-            "test_data": self.test_data,
-            "batch_size": self.batch_size,
-            "device": self.device,
-            "after": self.after,
-        }
-
-    def digest(self) -> str:
-        text = json.dumps(self.record(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def unit_name(variant: int | None, label: int, chunk: int, seed: int) -> str:
-    prefix = "" if variant is None else f"variant_{variant}/"
-    return f"{prefix}label_{label}/chunk_{chunk}/seed_{seed}"
-
-
-# --- one unit ------------------------------------------------------------------------------
-
-
-def read_unit(folder: Path) -> dict[str, Any] | None:
-    """The unit.json in ``folder``, or None when missing or unreadable."""
-    try:
-        return json.loads((folder / UNIT_FILENAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def done_record(spec: UnitSpec) -> dict[str, Any] | None:
-    """The recorded result of ``spec`` if its unit finished with this very spec."""
-    record = read_unit(Path(spec.folder))
-    if record is None or record.get("status") not in ("ok", "skipped"):
-        return None
-    return record if record.get("spec") == json.loads(json.dumps(spec.record())) else None
-
-
-def clear_unit(folder: Path) -> None:
-    """Remove what an earlier run of this unit wrote (unit.json first: never trusted again)."""
-    for name in UNIT_OUTPUTS:
-        (folder / name).unlink(missing_ok=True)
-    for name in UNIT_OUTPUT_DIRS:
-        shutil.rmtree(folder / name, ignore_errors=True)
-
-
-def _measure(model: Any, spec: UnitSpec) -> dict[str, Any]:
-    from repair.app.commands import test
-
-    scores = test(model=model, data_file=Path(spec.test_data), batch_size=max(spec.batch_size, 256))
-    return {"test_accuracy": scores.accuracy, "label_accuracy": scores.score_of(spec.label)}
-
-
-def run_unit(spec: UnitSpec, start_model: str | None = None) -> dict[str, Any]:
-    """Target, localize, optimize and measure one unit; write unit.json last; the record.
-
-    ``start_model`` overrides ``spec.model`` (a chain's previous kept model). An error is
-    recorded (status ``error``, one-line message) instead of raised.
-    """
-    folder = Path(spec.folder)
-    model_path = start_model or spec.model
-    started = time.perf_counter()
-    folder.mkdir(parents=True, exist_ok=True)
-    clear_unit(folder)
-    record: dict[str, Any] = {"unit": spec.name, "spec": spec.record(), "start_model": model_path}
-    try:
-        record.update(_repair(spec, folder, Path(model_path)))
-    except Exception as error:
-        from repair.executors import describe_error
-
-        record.update(status="error", message=describe_error(error), kept_model=None)
-    record["wall_time_s"] = round(time.perf_counter() - started, 3)
-    write_json_atomic(folder / UNIT_FILENAME, record)
-    return record
-
-
-def _repair(spec: UnitSpec, folder: Path, model_path: Path) -> dict[str, Any]:
-    from repair.app.commands import target
-    from repair.app.runner import localize, optimize
-    from repair.core.model import load_model
-
-    data = folder / DATA_DIRNAME
-    counts = target(
-        model=load_model(model_path), source=Path(spec.chunk_file), data_dir=data,
-        batch_size=max(spec.batch_size, 256),
-    )  # fmt: skip
-    negatives = data / run_files.NEGATIVE_DIRNAME / str(spec.label)
-    if counts.negatives_of(spec.label) == 0:
-        result = {
-            "status": "skipped",
-            "message": f"no misclassified inputs of label {spec.label} in this chunk",
-            "negatives": 0, "patched": 0, "repair_rate": None, "positives": counts.positive,
-            "broken": 0, "break_rate": 0.0, "kept_model": str(model_path),
-        }  # fmt: skip
-        return {**result, **_measure(model_path, spec)}
-    localize(
-        method=spec.method,
-        model_dir=model_path,
-        target_data_dir=negatives,
-        output_dir=folder,
-        options=spec.options.localize,
-        batch_size=spec.batch_size,
-        positive_inputs_dir=data / run_files.POSITIVE_DIRNAME,  # for a bidirectional localizer
-        seed=spec.seed,
-    )
-    summary = optimize(
-        method=spec.method,
-        model_dir=model_path,
-        target_data_dir=negatives,
-        positive_inputs_dir=data / run_files.POSITIVE_DIRNAME,
-        output_dir=folder,
-        options=spec.options.optimize,
-        batch_size=spec.batch_size,
-        seed=spec.seed,
-        device=spec.device,
-    )
-    kept = run_files.repaired_model_dir(folder) / run_files.MODEL_FILENAME
-    result = {key: summary[key] for key in MEASURES[:6]}
-    result.update(status="ok", message="", kept_model=str(kept))
-    result["kept_original"] = summary.kept_original
-    return {**result, **_measure(kept, spec)}
-
-
-@dataclass(frozen=True)
-class Task:
-    """What one executor call runs: one unit, or a chain of units in chunk order."""
-
-    units: tuple[UnitSpec, ...]
-
-
-def run_task(task: Task) -> list[dict[str, Any]]:
-    """Run the units of ``task`` in order (skipping done ones); a chain stops at an error.
-
-    The units' own progress bars and notes are off: the sweep shows one bar of units, and each
-    unit's outcome is in its unit.json.
-    """
-    quiet = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"
-    try:
-        with contextlib.redirect_stderr(io.StringIO()):
-            return _run_units(task)
-    finally:
-        if quiet is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = quiet
-
-
-def _run_units(task: Task) -> list[dict[str, Any]]:
-    records = []
-    previous: dict[str, Any] | None = None
-    for spec in task.units:
-        start = None if previous is None or spec.model is not None else previous["kept_model"]
-        record = done_record(spec)
-        if record is not None:
-            record = {**record, "resumed": True}
-        else:
-            record = {**run_unit(spec, start), "resumed": False}
-        records.append(record)
-        if record["status"] == "error":
-            break
-        previous = record
-    return records
+DEVICES = ("auto", "cpu", "gpu")  # as --device of optimize
 
 
 # --- worker set-up (TensorFlow once per worker) ----------------------------------------------
@@ -319,7 +90,9 @@ def unit_executor(
 
 @dataclass(frozen=True)
 class Sweep:
-    """The grid and where it runs."""
+    """The grid and where it runs. ``chunks``: chunk numbers, or ``(WHOLE_CHUNK,)`` with
+    ``chunks_dir`` the data folder. The settings a TOML spec may give are checked as the
+    command-line options are (ConfigError names the option)."""
 
     model_dir: Path
     chunks_dir: Path
@@ -327,12 +100,19 @@ class Sweep:
     output_dir: Path
     method: type
     labels: tuple[int, ...]
-    chunks: tuple[int, ...]
+    chunks: tuple[int | str, ...]
     seeds: tuple[int, ...]
     variants: tuple[Variant, ...]
     chain: bool = False
     batch_size: int = 32
     device: str = "auto"
+
+    def __post_init__(self) -> None:
+        size = self.batch_size
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(f"--batch_size must be a positive integer; got {size!r}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"--device must be {', '.join(DEVICES)}; got {self.device!r}")
 
     def units(self) -> list[Task]:
         """The executor's tasks: one per unit, or one per chain."""
@@ -391,59 +171,6 @@ class SweepResult:
         }
 
 
-def _row(record: dict[str, Any], output_dir: Path) -> dict[str, Any]:
-    spec = record.get("spec", {})
-    row = {key: record.get(key) for key in CSV_COLUMNS}
-    row.update({key: spec.get(key) for key in ("variant", "label", "chunk", "seed")})
-    row["folder"] = str(output_dir / record["unit"])
-    return row
-
-
-def _number(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
-
-
-def sweep_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """One row per unit (CSV_COLUMNS)."""
-    return csv_text([CSV_COLUMNS, *([_number(row[c]) for c in CSV_COLUMNS] for row in rows)])
-
-
-def mean_and_sample_std(values: Sequence[float | None]) -> dict[str, float | int | None]:
-    """Mean and sample standard deviation (n - 1) of the values that exist."""
-    numbers = np.array([v for v in values if v is not None], dtype=float)
-    if numbers.size == 0:
-        return {"n": 0, "mean": None, "std": None}
-    std = float(np.std(numbers, ddof=1)) if numbers.size > 1 else None
-    return {"n": int(numbers.size), "mean": float(np.mean(numbers)), "std": std}
-
-
-def group_stats(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per variant x label x chunk: units by status, and mean and sample std over seeds."""
-    keys = sorted({(r["variant"], r["label"], r["chunk"]) for r in rows})
-    groups = []
-    for variant, label, chunk in keys:
-        members = [
-            r for r in rows if (r["variant"], r["label"], r["chunk"]) == (variant, label, chunk)
-        ]
-        usable = [r for r in members if r["status"] in ("ok", "skipped")]
-        statuses = {s: sum(r["status"] == s for r in members) for s in ("ok", "skipped", "error")}
-        groups.append(
-            {
-                "variant": variant,
-                "label": label,
-                "chunk": chunk,
-                "seeds": len(members),
-                **statuses,
-                **{m: mean_and_sample_std([r[m] for r in usable]) for m in MEASURES},
-            }
-        )
-    return groups
-
-
 def run_sweep(
     sweep: Sweep,
     *,
@@ -500,7 +227,7 @@ def _report(
 ) -> SweepResult:
     order = {spec.name: i for i, spec in enumerate(s for t in sweep.units() for s in t.units)}
     records.sort(key=lambda r: order[r["unit"]])
-    rows = [_row(r, sweep.output_dir) for r in records]
+    rows = [unit_row(r, sweep.output_dir) for r in records]
     groups = group_stats(rows)
     out = sweep.output_dir
     files = [write_text_atomic(out / SWEEP_CSV, sweep_csv(rows))]
@@ -541,21 +268,3 @@ def make_variants(
     first = option_grid(method.localize_options, localize or {}, "[localize]")
     second = option_grid(method.optimize_options, optimize or {}, "[optimize]")
     return tuple(Variant(a, b) for a in first for b in second)
-
-
-def format_groups(groups: Sequence[dict[str, Any]], measures: Sequence[str]) -> str:
-    """A Markdown table: per variant/label/chunk, mean ± sample std of ``measures``."""
-    head = ["variant", "label", "chunk", "seeds", "ok", "skipped", "error", *measures]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for g in groups:
-        cells = [str(g[k]) for k in head[:7]]
-        for m in measures:
-            stat = g[m]
-            if stat["mean"] is None:
-                cells.append("n/a")
-            elif stat["std"] is None:
-                cells.append(f"{stat['mean']:.2f}")
-            else:
-                cells.append(f"{stat['mean']:.2f} ± {stat['std']:.2f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)

@@ -2,7 +2,8 @@
 
 A chunk is one numbered repair set ``<chunks_dir>/<c>/repair.h5``, as written by
 ``repair utils split_dataset`` (default ``<data_dir>/repairsets``): the new data a team gets
-between two repairs, as in the tutorial's repair loop. A variant is one combination of the
+between two repairs, as in the tutorial's repair loop. Without chunks, the sweep repairs
+``<data_dir>/repair.h5`` as a whole, one chunk named ``all``. A variant is one combination of the
 method's options; a TOML list value makes the grid go over its items.
 """
 
@@ -20,14 +21,19 @@ from repair.core.run_files import SPLIT_FILENAME
 from repair.errors import ConfigError, InputNotFoundError
 
 CHUNKS_DIRNAME = "repairsets"  # repair utils split_dataset's default output folder
+WHOLE_CHUNK = "all"  # the one chunk of a sweep over DATA_DIR/repair.h5 as a whole
+MAX_VALUES = 100_000  # a grid axis this long is a typo (0-1000000000), not a sweep
 SPEC_KEYS = {
     "model_dir", "data_dir", "chunks_dir", "test_data", "output_dir", "method", "labels",
     "chunks", "seeds", "chain", "batch_size", "device", "localize", "optimize",
 }  # fmt: skip
 
 
-def parse_int_set(option: str, text: str | int | list) -> tuple[int, ...]:
-    """``'0-3,7'`` (or a TOML list of ints and such strings) -> ``(0, 1, 2, 3, 7)``, sorted."""
+def parse_int_set(
+    option: str, text: str | int | list, maximum: int | None = None
+) -> tuple[int, ...]:
+    """``'0-3,7'`` (or a TOML list of ints and such strings) -> ``(0, 1, 2, 3, 7)``, sorted;
+    no value above ``maximum``, and at most MAX_VALUES of them."""
     parts = text if isinstance(text, list) else [text]
     values: set[int] = set()
     for part in parts:
@@ -44,6 +50,10 @@ def parse_int_set(option: str, text: str | int | list) -> tuple[int, ...]:
                 ) from None
             if low < 0 or high < low:
                 raise ConfigError(f"{option}: {piece!r} is not a range of non-negative integers")
+            if maximum is not None and high > maximum:
+                raise ConfigError(f"{option}: {piece!r} goes past {maximum}, the largest it takes")
+            if high - low + 1 > MAX_VALUES - len(values):
+                raise ConfigError(f"{option}: {text!r} names more than {MAX_VALUES:,} values")
             values.update(range(low, high + 1))
     if not values:
         raise ConfigError(f"{option} names no values; got {text!r}")
@@ -118,8 +128,30 @@ def find_chunks(chunks_dir: Path) -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
-def chunk_file(chunks_dir: Path, chunk: int) -> Path:
+def chunk_file(chunks_dir: Path, chunk: int | str) -> Path:
+    """``<chunks_dir>/<c>/repair.h5``; the whole chunk (WHOLE_CHUNK) is ``<chunks_dir>/repair.h5``,
+    ``chunks_dir`` then being the data folder."""
+    if chunk == WHOLE_CHUNK:
+        return chunks_dir / SPLIT_FILENAME
     return chunks_dir / str(chunk) / SPLIT_FILENAME
+
+
+def sweep_chunks(
+    chunks_dir: Path, chunks: tuple[int, ...] | None, data_dir: Path
+) -> tuple[Path, tuple[int | str, ...]]:
+    """The folder of the chunks and the chunks to use (see :func:`check_chunks`). When
+    ``chunks_dir`` holds no chunks and none are named, ``data_dir/repair.h5`` is swept as a
+    whole: one chunk, WHOLE_CHUNK, in ``data_dir``."""
+    if chunks is None and not find_chunks(chunks_dir):
+        if (data_dir / SPLIT_FILENAME).is_file():
+            return data_dir, (WHOLE_CHUNK,)
+        raise InputNotFoundError(
+            f"no chunks <c>/{SPLIT_FILENAME} in {chunks_dir} and no {SPLIT_FILENAME} in "
+            f"{data_dir} to sweep as a whole; give a data folder holding {SPLIT_FILENAME}, or "
+            "make chunks with `repair utils split_dataset --input DATA_DIR/repair.h5 "
+            "--chunk_size 100`"
+        )
+    return chunks_dir, check_chunks(chunks_dir, chunks)
 
 
 def check_chunks(chunks_dir: Path, chunks: tuple[int, ...] | None) -> tuple[int, ...]:

@@ -24,18 +24,40 @@ class VariabilityResult:
     written: tuple[Path, ...]
 
 
+DEFAULT_SPLIT = "test.h5"
+
+
+def measured_split(
+    data_dir: Path, target_data: str | None, runs_dir: Path | None
+) -> tuple[Path, str]:
+    """The split to measure on and why: ``target_data`` when given; for an evaluate folder
+    that recorded the split its runs were scored on (``evaluate.json``), that file's name in
+    ``data_dir``; else ``test.h5``."""
+    from repair.core.run_files import EVALUATE_REPORT_FILENAME, read_evaluate_report
+
+    if target_data is not None:
+        return Path(data_dir) / target_data, "--target_data"
+    recorded = None if runs_dir is None else read_evaluate_report(runs_dir)
+    scored = None if recorded is None else recorded.get("scored_split")
+    if scored:
+        why = f"the split the runs were scored on, per {Path(runs_dir) / EVALUATE_REPORT_FILENAME}"
+        return Path(data_dir) / Path(str(scored)).name, why
+    return Path(data_dir) / DEFAULT_SPLIT, "the default; give --target_data to choose"
+
+
 def variability(
     *,
     data_dir: Path,
     model_dirs: Sequence[Path] | None = None,
     runs_dir: Path | None = None,
     original_model_dir: Path | None = None,
-    target_data: str = "test.h5",
+    target_data: str | None = None,
     output_dir: Path,
     batch_size: int = 256,
 ) -> VariabilityResult:
     """Measure K models (``model_dirs``) or the repaired models of ``runs_dir`` on
-    ``data_dir/target_data``; write the outputs into ``output_dir``."""
+    ``data_dir/target_data`` (default: :func:`measured_split`); write the outputs into
+    ``output_dir``. The report's ``split_reason`` says why that split was measured."""
     from repair.core.files import csv_text, write_json_atomic, write_text_atomic
     from repair.core.run_files import SPLIT_FILENAME
     from repair.core.staging import staged
@@ -50,7 +72,7 @@ def variability(
         write_subset,
     )
 
-    split = Path(data_dir) / target_data
+    split, reason = measured_split(data_dir, target_data, runs_dir)
     measured = measure_variability(
         split=split,
         model_dirs=model_dirs,
@@ -58,6 +80,7 @@ def variability(
         original_model_dir=original_model_dir,
         batch_size=batch_size,
     )
+    measured.report["split_reason"] = reason
     output_dir = Path(output_dir)
     names = [REPORT_FILENAME, PER_INPUT_FILENAME, CHART_FILENAME]
     with staged(output_dir, VARIABILITY_COMMAND) as stage:

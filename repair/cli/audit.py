@@ -36,6 +36,14 @@ def audit_command(
         Path, typer.Option(help="Folder for audit.csv, audit_labels.csv and the charts.")
     ] = Path("audit"),
     batch_size: BatchSize = 256,
+    strata: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated per-image keys (e.g. weather,timeofday): a condition row "
+            "per value (kind key=value) and audit_condition_<key>.png.",
+            show_default=False,
+        ),
+    ] = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Measure every model on every file: audit.csv, audit_labels.csv, one chart per category,
@@ -47,15 +55,19 @@ def audit_command(
     if not patterns:
         raise UsageError(f"--target_data needs at least one file or pattern; got {target_data!r}")
     from repair.app.audit import audit
-    from repair.robustness.audit import format_means
+    from repair.robustness.audit_conditions import parse_strata_keys
+    from repair.robustness.audit_summary import format_means
 
     try:
+        if strata is not None:
+            parse_strata_keys(strata)
         result = audit(
             model_dirs=models,
             data_dir=data_dir,
             patterns=patterns,
             output_dir=output_dir,
             batch_size=batch_size,
+            strata=strata,
         )
     except ConfigError as error:  # a pattern outside DATA_DIR, a model named twice
         raise UsageError(str(error)) from None

@@ -1,5 +1,7 @@
-"""``repair drift``: has the new data drifted from the baseline, which labels moved, and what to
-repair next."""
+"""``repair drift``: has the new data drifted from the baseline, and what to repair next?
+
+It also says which labels moved.
+"""
 
 from __future__ import annotations
 

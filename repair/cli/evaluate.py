@@ -69,12 +69,13 @@ def evaluate_command(
 
     Options not listed here belong to the method (see the end of this help).
     """
+    from repair.cli._app import UsageError
     from repair.cli._methods import method_options
 
     if holdout is not None and not 0.0 < holdout < 1.0:
-        from repair.cli._app import UsageError
-
         raise UsageError(f"--holdout must be a fraction in (0, 1), like 0.5; got {holdout}")
+    if ray_address is not None and executor != ExecutorName.ray:
+        raise UsageError(f"--ray_address needs --executor ray; got --executor {executor.value}")
     method_class, (localize_options, optimize_options) = method_options(
         method, ctx.args, ["localize", "optimize"]
     )
@@ -100,13 +101,16 @@ def evaluate_command(
     )
     if json_output:
         print(json.dumps(report))
-    elif holdout is not None:
+        return
+    if holdout is not None:
         from repair.variability.holdout import format_holdout
 
         print(format_holdout(report))
     else:
         print(format_report(report), end="")
-        print(f"wrote {output_dir / 'result.txt'}")
+    from repair.core.run_files import EVALUATE_REPORT_FILENAME, EVALUATE_RESULT_FILENAME
+
+    print(f"wrote {output_dir / EVALUATE_RESULT_FILENAME} and {EVALUATE_REPORT_FILENAME}")
 
 
 COMMAND_SETTINGS = {"context_settings": METHOD_CONTEXT, "cls": command_with_help(evaluate_help)}

@@ -48,6 +48,8 @@ def localize_command(
         batch_size=batch_size,
         positive_inputs_dir=positive_inputs_dir,
     )
+    for note in result.notes:
+        typer.echo(note, err=True)
     print(result.message)
     for path in result.files:
         print(f"wrote {path}")

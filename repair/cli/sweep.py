@@ -18,7 +18,7 @@ from repair.cli._methods import (
     RayAddress,
     WorkersOption,
 )
-from repair.cli._options import JsonOutput
+from repair.cli._options import MAX_SEED, JsonOutput
 from repair.errors import ConfigError, RepairError
 
 
@@ -61,7 +61,10 @@ def sweep_command(
     ] = None,  # fmt: skip
     chunks_dir: Annotated[
         Path | None,
-        _opt("Chunks <c>/repair.h5 from `repair utils split_dataset` [DATA_DIR/repairsets]."),
+        _opt(
+            "Chunks <c>/repair.h5 from `repair utils split_dataset` [DATA_DIR/repairsets; "
+            "without chunks, DATA_DIR/repair.h5 as one chunk 'all']."
+        ),
     ] = None,
     test_data: Annotated[
         str | None, _opt("Split file in DATA_DIR that measures each kept model [test.h5].")
@@ -95,13 +98,18 @@ def sweep_command(
     Exit status 1 if a unit failed (the others still finish). Options not listed here belong to
     the method (see the end of this help).
     """
-    from repair.app.sweep_spec import read_toml
+    from repair.app.sweep_spec import WHOLE_CHUNK, chunk_file, read_toml
 
     toml = read_toml(spec) if spec is not None else {}
     sweep = _build_sweep(ctx.args, toml, locals())
+    if sweep.chunks == (WHOLE_CHUNK,):
+        whole = chunk_file(sweep.chunks_dir, WHOLE_CHUNK)
+        typer.echo(f"sweep: no chunks made; repairing {whole} as a whole, one chunk "
+                   f"'{WHOLE_CHUNK}'", err=True)  # fmt: skip
     if executor != ExecutorName.ray and (ray_address or gpus_per_unit):
         raise UsageError("--ray_address and --gpus_per_unit need --executor ray")
-    from repair.app.sweep import format_groups, run_sweep
+    from repair.app.sweep import run_sweep
+    from repair.app.sweep_summary import format_groups
 
     result = run_sweep(
         sweep,
@@ -138,10 +146,10 @@ def _build_sweep(args: list[str], toml: dict, given: dict) -> Any:
     from repair.app.sweep_spec import (
         CHUNKS_DIRNAME,
         Variant,
-        check_chunks,
         parse_int_set,
         parse_labels,
         resolve_labels,
+        sweep_chunks,
     )
     from repair.cli._methods import method_options
     from repair.core.data import inspect_split
@@ -160,7 +168,7 @@ def _build_sweep(args: list[str], toml: dict, given: dict) -> Any:
         method = _pick(given["method"], toml, "method", "Arachne")
         method_class, (localize, optimize) = method_options(method, args, ["localize", "optimize"])
         chunk_text = _pick(given["chunks"], toml, "chunks")
-        seeds = parse_int_set("--seeds", _pick(given["seeds"], toml, "seeds", "0"))
+        seeds = parse_int_set("--seeds", _pick(given["seeds"], toml, "seeds", "0"), MAX_SEED)
         chain = _pick(given["chain"], toml, "chain", "none")
         if str(chain) not in ("none", "chunk"):
             raise ConfigError(f"chain must be none or chunk; got {chain!r}")
@@ -171,8 +179,10 @@ def _build_sweep(args: list[str], toml: dict, given: dict) -> Any:
         else:
             variants = make_variants(method_class, toml.get("localize"), toml.get("optimize"))
         label_ids = resolve_labels(parse_labels(labels), _class_names(inspect_split(test_data)))
-        chunk_ids = check_chunks(
-            chunks_dir, None if chunk_text is None else parse_int_set("--chunks", chunk_text)
+        chunks_dir, chunk_ids = sweep_chunks(
+            chunks_dir,
+            None if chunk_text is None else parse_int_set("--chunks", chunk_text),
+            data_dir,
         )
         device = given["device"]
         return Sweep(
@@ -186,7 +196,7 @@ def _build_sweep(args: list[str], toml: dict, given: dict) -> Any:
             seeds=seeds,
             variants=variants,
             chain=str(chain) == "chunk",
-            batch_size=int(_pick(given["batch_size"], toml, "batch_size", 32)),
+            batch_size=_pick(given["batch_size"], toml, "batch_size", 32),
             device=str(getattr(device, "value", device) or toml.get("device", "auto")),
         )
     except ConfigError as error:

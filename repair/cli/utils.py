@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from repair.cli import utils_charts, utils_results
+from repair.cli import utils_charts, utils_conditions, utils_results
 from repair.cli._app import RepairTyper
 
 utils_app = RepairTyper(help="Charts, comparisons and data chunking for the repair cycle.")
@@ -13,3 +13,4 @@ utils_app.command("split_dataset")(utils_results.split_dataset_command)
 utils_app.command("compare")(utils_results.compare_command)
 utils_app.command("iteration_table")(utils_results.iteration_table_command)
 utils_app.command("label_index")(utils_results.label_index_command)
+utils_app.command("add_attributes")(utils_conditions.add_attributes_command)

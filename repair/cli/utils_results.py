@@ -1,5 +1,7 @@
-"""``repair utils`` data and results commands: split_dataset, compare, iteration_table,
-label_index. Thin wrappers over :mod:`repair.app.utils` and :mod:`repair.app.compare`.
+"""``repair utils`` data and results commands: thin wrappers over the app's utils and compare.
+
+The commands: split_dataset, compare, iteration_table, label_index, over
+:mod:`repair.app.utils` and :mod:`repair.app.compare`.
 """
 
 from __future__ import annotations
@@ -94,7 +96,9 @@ def compare_command(
         typer.Option(
             help="Comma-separated checks, e.g. 'pedestrian>=75,car>=90,overall>=-1'. An unsigned "
             "number bounds the accuracy after; a signed one (-1, +2) the change in points. "
-            "'pedestrian@fog_3>=70' checks a stratum of two audits. "
+            "'pedestrian@fog_3>=70' checks a stratum of two audits, "
+            "'pedestrian@timeofday=night>=70' a condition (audit --strata), "
+            "'@weather=rainy>=80' every label of it. "
             "'car>=90!': the lower end of the 95% interval is at least 90; 'car+!': the rise is "
             "significant at 0.05 (needs --paired). Exit status 1 if any fails.",
             show_default=False,

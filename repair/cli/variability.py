@@ -12,14 +12,19 @@ from repair.cli._app import UsageError
 from repair.cli._options import BatchSize, DataDir, JsonOutput, parse_name_list
 
 
-def model_list(text: str, option: str = "--model_dirs") -> list[Path]:
-    """``'m0,m1'`` -> paths, each of which must exist (a usage error names the missing one)."""
+def model_list(text: str, option: str = "--model_dirs", distinct: bool = False) -> list[Path]:
+    """``'m0,m1'`` -> paths, each of which must exist, and be named once when ``distinct`` (a
+    usage error names the missing or repeated one)."""
     paths = [Path(part) for part in parse_name_list(text)]
     if not paths:
         raise UsageError(f"{option} needs comma-separated model folders; got {text!r}")
+    seen: dict[Path, Path] = {}
     for path in paths:
         if not path.exists():
             raise UsageError(f"{option}: no such model folder or file: {path}")
+        if distinct and path.resolve() in seen:
+            raise UsageError(f"{option} names a model twice: {seen[path.resolve()]}, {path}")
+        seen[path.resolve()] = path
     return paths
 
 
@@ -27,6 +32,7 @@ def format_report(report: dict[str, Any]) -> str:
     """The per-label spread table and the headline numbers, for people."""
     lines = [
         f"{report['K']} models on {report['split']} ({report['n']} inputs)",
+        f"split measured: {report['split']} ({report['split_reason']})",
         "| label | name | n | mean | std | noise floor | min | max |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -78,7 +84,14 @@ def variability_command(
             show_default=False,
         ),
     ] = None,
-    target_data: Annotated[str, typer.Option(help="Split file inside DATA_DIR.")] = "test.h5",
+    target_data: Annotated[
+        str | None,
+        typer.Option(
+            help="Split file inside DATA_DIR [test.h5; with --runs_dir of an evaluate folder, "
+            "the split its runs were scored on].",
+            show_default=False,
+        ),
+    ] = None,
     output_dir: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path(
         "outputs/variability"
     ),
@@ -92,7 +105,8 @@ def variability_command(
         raise UsageError("give exactly one of --model_dirs and --runs_dir")
     if original_model_dir is not None and runs_dir is None:
         raise UsageError("--original_model_dir goes with --runs_dir")
-    models = None if model_dirs is None else model_list(model_dirs)
+    # The spread of K models: a model named twice would count twice.
+    models = None if model_dirs is None else model_list(model_dirs, distinct=True)
     from repair.app.variability import variability
 
     result = variability(

@@ -1,7 +1,8 @@
 """Cut a split into consecutive chunks, ``<output_dir>/<k>/repair.h5``, for iterative repair.
 
 The tutorial's repair cycle repairs on one chunk of new data per iteration. Chunks keep the
-samples' order, their ids and the class names; each is written in batches and atomically.
+samples' order, their ids, their extra per-image keys (frame conditions, corruption strata) and
+the class names; each is written in batches and atomically.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repair.core.data import SplitReader, SplitWriter
+from repair.core.run_files import SPLIT_FILENAME
 from repair.errors import ConfigError
 
-CHUNK_FILE = "repair.h5"
 READ_BATCH = 4096
 
 
@@ -47,12 +48,9 @@ def plan_chunks(num_samples: int, chunk_size: int, num_chunks: int | None) -> li
 
 def _copy_range(reader: SplitReader, start: int, stop: int, path: Path) -> None:
     info = reader.info
-    with SplitWriter(
-        path, info.image_shape, info.num_classes, info.class_names, with_ids=info.has_ids
-    ) as writer:
+    with SplitWriter.copying(path, info, reader.extra_dtypes()) as writer:
         for first in range(start, stop, READ_BATCH):
-            batch = reader.read(first, min(first + READ_BATCH, stop))
-            writer.append(batch.images, batch.labels, batch.image_ids, batch.attribute_ids)
+            writer.append_batch(reader.read(first, min(first + READ_BATCH, stop)))
 
 
 def split_into_chunks(
@@ -65,7 +63,7 @@ def split_into_chunks(
         for index, (start, stop) in enumerate(
             plan_chunks(reader.info.num_samples, chunk_size, num_chunks)
         ):
-            path = output_dir / str(index) / CHUNK_FILE
+            path = output_dir / str(index) / SPLIT_FILENAME
             _copy_range(reader, start, stop, path)
             chunks.append(Chunk(index, start, stop, path))
     return chunks

@@ -7,13 +7,16 @@ held-out part of ``corrupted/fog_3.h5`` is still audited as fog at intensity 3.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from repair.core.conditions import Condition, check_conditions, condition_mask
 from repair.core.data import SplitReader, SplitWriter
 from repair.core.files import temporary_sibling
+from repair.core.run_files import TARGET_HOLDOUT_DIRNAME
 from repair.core.split import (
     TARGET_COMMAND,
     TargetSummary,
@@ -51,32 +54,16 @@ def write_parts(
         if len(held) != len(reader):
             raise ConfigError(f"holdout mask has {len(held)} entries; {source} has {len(reader)}")
 
-        def writer(path: Path) -> SplitWriter:
-            return SplitWriter(
-                path,
-                info.image_shape,
-                info.num_classes,
-                info.class_names,
-                with_ids=info.has_ids,
-                extras=reader.extra_dtypes(),
-            )
-
-        with writer(kept_path) as kept, writer(held_path) as out:
+        kinds = reader.extra_dtypes()
+        with (
+            SplitWriter.copying(kept_path, info, kinds) as kept,
+            SplitWriter.copying(held_path, info, kinds) as out,
+        ):
             for batch in reader.batches(batch_size):
                 part = held[batch.start : batch.start + len(batch)]
-                for target, mask in ((kept, ~part), (out, part)):
-                    chosen = batch.select(mask)
-                    target.append(
-                        chosen.images,
-                        chosen.labels,
-                        chosen.image_ids,
-                        chosen.attribute_ids,
-                        chosen.extras,
-                    )
+                kept.append_batch(batch.select(~part))
+                out.append_batch(batch.select(part))
     return int((~held).sum()), int(held.sum())
-
-
-HOLDOUT_DIR = "holdout"
 
 
 @dataclass(frozen=True)
@@ -94,22 +81,32 @@ def split_with_holdout(
     fraction: float | None,
     seed: int,
     batch_size: int = 256,
+    where: Sequence[Condition] = (),
 ) -> tuple[TargetSummary, HeldOut | None]:
     """``repair target`` with an optional holdout: with ``fraction``, hold that share of each
     label out into ``data_dir/holdout/<source name>`` and split only the rest into positives and
     negatives. The held-out file is part of target's set: it appears only with the split, and a
-    rerun without a holdout removes it."""
+    rerun without a holdout removes it. With ``where``, only the images of those conditions are
+    split and held out."""
     if fraction is None:
-        return split_positive_negative(model, source, data_dir, batch_size), None
+        return split_positive_negative(model, source, data_dir, batch_size, where=where), None
     with SplitReader(source) as reader:
-        held = holdout_mask(reader.labels(), fraction, seed)
+        labels = reader.labels()
+        matched = np.ones(len(labels), dtype=bool)
+        if where:
+            columns = reader.extras()
+            check_conditions(where, columns, source.name)
+            matched = condition_mask(where, columns, len(labels))
+    held = np.zeros(len(labels), dtype=bool)
+    if matched.any():
+        held[matched] = holdout_mask(labels[matched], fraction, seed)
     kept_tmp = temporary_sibling(data_dir / source.name)
     try:
         with staged(data_dir, TARGET_COMMAND) as staging:
-            held_staged = staging / HOLDOUT_DIR / source.name
+            held_staged = staging / TARGET_HOLDOUT_DIRNAME / source.name
             held_staged.parent.mkdir(parents=True)
             write_parts(source, held, kept_tmp, held_staged)
-            summary = write_target_layout(model, kept_tmp, staging, batch_size)
+            summary = write_target_layout(model, kept_tmp, staging, batch_size, where=where)
     finally:
         kept_tmp.unlink(missing_ok=True)
-    return summary, HeldOut(data_dir / HOLDOUT_DIR / source.name, int(held.sum()))
+    return summary, HeldOut(data_dir / TARGET_HOLDOUT_DIRNAME / source.name, int(held.sum()))

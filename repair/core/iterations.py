@@ -19,11 +19,11 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from repair.core.files import csv_text
-from repair.core.label_results import RESULTS_FILE, find_label, overall_of, read_results
+from repair.core.label_results import find_label, overall_of, read_results
+from repair.core.run_files import RESULTS_FILENAME, SUMMARY_FILENAME, read_summary_if_any
+from repair.core.stats import wilson_interval
 from repair.errors import DataFormatError, InputNotFoundError
-from repair.variability.stats import wilson_interval
 
-SUMMARY_FILE = "summary.json"
 PAIRED_FILE = "paired.json"
 SIGNIFICANCE = 0.05
 REPAIR_COUNTS = ("patched", "negatives", "broken", "positives")
@@ -55,25 +55,28 @@ def iteration_dirs(run_dir: str | Path, last: int | None = None) -> list[Path]:
     found: list[Path] = []
     while last is None or len(found) <= last:
         folder = run_dir / str(len(found))
-        if not (folder / RESULTS_FILE).is_file():
+        if not (folder / RESULTS_FILENAME).is_file():
             if last is None and found:
                 break
-            raise InputNotFoundError(f"no iteration results found: {folder / RESULTS_FILE}")
+            raise InputNotFoundError(f"no iteration results found: {folder / RESULTS_FILENAME}")
         found.append(folder)
     return found
 
 
 def repair_counts(folder: Path) -> dict[str, int]:
-    """patched/negatives/broken/positives from ``folder/summary.json``; {} if it has none."""
-    path = folder / SUMMARY_FILE
-    if not path.is_file():
+    """patched/negatives/broken/positives from ``folder/summary.json``; {} if it has none.
+
+    Read as every summary is (:func:`~repair.core.run_files.read_summary_if_any`), so an
+    optimize killed while committing is rolled forward first."""
+    summary = read_summary_if_any(folder)
+    if summary is None:
         return {}
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
         return {key: int(summary[key]) for key in REPAIR_COUNTS}
     except (ValueError, KeyError, TypeError):
         raise DataFormatError(
-            f"{path} must hold the counts {', '.join(REPAIR_COUNTS)} (written by repair optimize)"
+            f"{folder / SUMMARY_FILENAME} must hold the counts {', '.join(REPAIR_COUNTS)} "
+            "(written by repair optimize)"
         ) from None
 
 
@@ -117,7 +120,7 @@ def iteration_rows(
         if score is None:
             known = ", ".join(s.name for s in scores)
             raise DataFormatError(
-                f"label {label!r} is not in {folder / RESULTS_FILE}; labels there: {known}"
+                f"label {label!r} is not in {folder / RESULTS_FILENAME}; labels there: {known}"
             )
         name = name or score.name
         counts = repair_counts(folder) if iteration else {}

@@ -71,17 +71,28 @@ def _check_score(counts: dict[str, object], label: int, where: Path) -> None:
         )
 
 
+def _label(key: object, where: Path) -> int:
+    """A label is a class index, written as a number or as its digits: not -1, 3.5 or 'car'."""
+    whole = isinstance(key, int) and not isinstance(key, bool)
+    if not (whole or isinstance(key, str)) or not str(key).strip().isdigit():
+        raise DataFormatError(
+            f"a results label must be a class index (0, 1, ...); got {json.dumps(key)} in {where}"
+        )
+    return int(str(key).strip())
+
+
 def _entry_to_score(entry: object, where: Path) -> LabelScore:
     try:
         key, counts = entry  # type: ignore[misc]
-        label = int(key)
         success, failure = counts["success"], counts["failure"]
-        name = str(counts.get("name", label))
+        name = counts.get("name")
     except (TypeError, ValueError, KeyError, AttributeError):
         raise DataFormatError(
             f'results must be [label, {{"success": n, "failure": n, ...}}] pairs; '
             f"got {json.dumps(entry)[:80]} in {where}"
         ) from None
+    label = _label(key, where)
+    name = str(label if name is None else name)
     success, failure = (_count(counts, key, label, where) for key in ("success", "failure"))
     _check_score(counts, label, where)
     return LabelScore(label=label, name=name, correct=success, total=success + failure)
@@ -98,7 +109,11 @@ def read_results(path: str | Path) -> list[LabelScore]:
         raise DataFormatError(f"not a JSON results file: {where} ({error})") from None
     if not isinstance(entries, list) or not entries:
         raise DataFormatError(f"results must be a non-empty JSON array of pairs; file: {where}")
-    return sorted((_entry_to_score(e, where) for e in entries), key=lambda s: s.label)
+    scores = sorted((_entry_to_score(e, where) for e in entries), key=lambda s: s.label)
+    twice = [a.label for a, b in zip(scores, scores[1:], strict=False) if a.label == b.label]
+    if twice:
+        raise DataFormatError(f"label {twice[0]} appears twice in {where}; each label once")
+    return scores
 
 
 def overall_of(scores: Sequence[LabelScore]) -> float:

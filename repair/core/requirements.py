@@ -7,8 +7,12 @@ a sign bounds the change in points, after minus before (``overall>=-1``: overall
 at most one point; ``pedestrian>=+2``: pedestrian gains at least two points).
 
 NAME may end in ``@STRATUM`` to check the label (or ``overall``) on one stratum of a robustness
-audit rather than on the clean data: ``pedestrian@fog_3>=70``. The caller supplies the
-comparison of each stratum (:func:`check_requirements`, ``strata``).
+audit rather than on the clean data: ``pedestrian@fog_3>=70``. A stratum may be an operating
+condition, a per-image key and its value (:mod:`repair.core.conditions`):
+``pedestrian@timeofday=night>=70``. With no label before the ``@`` (``@weather=rainy>=80``) the
+bound applies to every label of the stratum: it holds when each label keeps it, and the value
+shown is the worst label's. The caller supplies the comparison of each stratum
+(:func:`check_requirements`, ``strata``).
 
 A ``!`` asks for confidence rather than a point estimate (95 %, see docs/evaluation.md):
 ``pedestrian>=75!`` holds only when the lower end of the Wilson 95 % interval of the accuracy
@@ -24,9 +28,11 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from repair.core.conditions import is_condition, parse_conditions
 from repair.core.label_results import OVERALL, Comparison, LabelChange, find_label
+from repair.core.stats import wilson_interval
 from repair.errors import ConfigError
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -35,12 +41,15 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     "<": operator.lt,
 }
+# NAME is a label (no '=', '<', '>', '@') with an optional @STRATUM, which may hold '='.
+_NAME = r"(?P<name>[^<>=@]*(?:@[^<>]*?)?)"
 _PATTERN = re.compile(
-    r"^\s*(?P<name>[^<>=]+?)\s*(?P<op>>=|<=|>|<)\s*(?P<value>[+-]?(\d+(\.\d*)?|\.\d+))"
+    rf"^\s*{_NAME}\s*(?P<op>>=|<=|>|<)\s*(?P<value>[+-]?(\d+(\.\d*)?|\.\d+))"
     r"\s*(?P<mark>!?)\s*$"
 )
 RISE = "+"  # the op of ``NAME+!``: a rise significant at SIGNIFICANCE
-_RISE_PATTERN = re.compile(r"^\s*(?P<name>[^<>=!]+?)\s*\+\s*!\s*$")
+_RISE_PATTERN = re.compile(r"^\s*(?P<name>[^<>=@!]*(?:@[^<>!]*?)?)\s*\+\s*!\s*$")
+ALL_LABELS = ""  # the name of ``@STRATUM>=X``: every label of the stratum
 SIGNIFICANCE = 0.05
 
 
@@ -56,6 +65,11 @@ class Requirement:
     significant: bool = False  # the ``!`` mark: a bound on the interval, or a significant rise
 
     @property
+    def all_labels(self) -> bool:
+        """``@weather=rainy>=80``: the bound holds for every label of the stratum."""
+        return self.name == ALL_LABELS
+
+    @property
     def subject(self) -> str:
         return self.name if self.stratum is None else f"{self.name}@{self.stratum}"
 
@@ -66,6 +80,11 @@ class Requirement:
         return f"{self.subject}{self.op}{number}{'!' if self.significant else ''}"
 
     def describe(self) -> str:
+        if self.all_labels:
+            return f"every label {self.describe_one()}"
+        return self.describe_one()
+
+    def describe_one(self) -> str:
         if self.op == RISE:
             return f"{self.subject} rise significant at {SIGNIFICANCE:g} (McNemar exact)"
         if self.significant:
@@ -111,17 +130,20 @@ def parse_requirements(text: str) -> list[Requirement]:
     for part in parts:
         rise = _RISE_PATTERN.match(part)
         match = rise or _PATTERN.match(part)
-        if match is None:
+        if match is None or (not match["name"].strip()):
             raise ConfigError(
                 "--require parts look like 'car>=90', 'overall>=-1', 'car>=90!' or 'car+!'; "
                 f"cannot read {part.strip()!r}"
             )
         name, at, stratum = match["name"].partition("@")
-        if at and not (name.strip() and stratum.strip()):
+        if at and not stratum.strip():
             raise ConfigError(
-                "--require stratum selectors look like 'pedestrian@fog_3>=70'; "
-                f"cannot read {part.strip()!r}"
+                "--require stratum selectors look like 'pedestrian@fog_3>=70', "
+                f"'pedestrian@timeofday=night>=70' or '@weather=rainy>=80'; cannot read "
+                f"{part.strip()!r}"
             )
+        if at and is_condition(stratum):
+            parse_conditions(stratum, option=f"--require {part.strip()!r}:")
         where = {"stratum": stratum.strip() if at else None}
         if rise is not None:
             requirements.append(
@@ -135,9 +157,13 @@ def parse_requirements(text: str) -> list[Requirement]:
                 f"a '!' goes with an accuracy level ('car>=90!') or a rise ('car+!'), not with "
                 f"a change in points; cannot read {part.strip()!r}"
             )
+        level = float(value)
+        if not (-100.0 <= level <= 100.0 if relative else 0.0 <= level <= 100.0):
+            kind = "a change in points from -100 to +100" if relative else "a level from 0 to 100"
+            raise ConfigError(f"--require: an accuracy is {kind}; cannot hold {part.strip()!r}")
         requirements.append(
             Requirement(
-                name.strip(), match["op"], float(value), relative, significant=significant, **where
+                name.strip(), match["op"], level, relative, significant=significant, **where
             )
         )
     return requirements
@@ -167,8 +193,6 @@ def _check_significant(
     requirement: Requirement, comparison: Comparison, p_values: Mapping[str, float] | None
 ) -> RequirementResult:
     """A ``!`` requirement: a bound on the Wilson interval, or a significant rise."""
-    from repair.variability.stats import wilson_interval
-
     counts = _counts_after(requirement, comparison)
     if counts is None:
         return RequirementResult(requirement, None, False)
@@ -212,6 +236,47 @@ def _check_one(requirement: Requirement, comparison: Comparison) -> RequirementR
     return RequirementResult(requirement, actual, passed)
 
 
+def _worst(results: Sequence[RequirementResult], op: str) -> RequirementResult:
+    """The failing result furthest from its bound, else the one closest to it."""
+    low = op in (">=", ">", RISE)
+
+    def badness(result: RequirementResult) -> tuple[bool, float]:
+        if result.actual is None:
+            return (not result.passed, float("inf"))
+        return (not result.passed, -result.actual if low else result.actual)
+
+    return max(results, key=badness)
+
+
+def _check_all_labels(
+    requirement: Requirement, comparison: Comparison, p_values: Mapping[str, float] | None
+) -> RequirementResult:
+    """``@STRATUM>=X``: the requirement checked on each label present after; it holds when
+    every label keeps it, and reports the worst label."""
+    results = [
+        _check(replace(requirement, name=str(row.label)), comparison, p_values)
+        for row in comparison.labels
+        if row.after is not None
+    ]
+    if not results:
+        return RequirementResult(requirement, None, False)
+    worst = _worst(results, requirement.op)
+    name = next(r.name for r in comparison.labels if str(r.label) == worst.requirement.name)
+    shown = worst.describe().split(": ", 1)[-1]
+    passed = all(result.passed for result in results)
+    return RequirementResult(
+        requirement, worst.actual, passed, f"worst of {len(results)} labels is {name}: {shown}"
+    )
+
+
+def _check(
+    requirement: Requirement, comparison: Comparison, p_values: Mapping[str, float] | None
+) -> RequirementResult:
+    if requirement.significant:
+        return _check_significant(requirement, comparison, p_values)
+    return _check_one(requirement, comparison)
+
+
 def check_requirements(
     requirements: Sequence[Requirement],
     comparison: Comparison,
@@ -239,8 +304,8 @@ def check_requirements(
                     "which an audit's strata do not have; use NAME@STRATUM>=X! instead"
                 )
             against, p = strata(requirement.stratum), None
-        if requirement.significant:
-            results.append(_check_significant(requirement, against, p))
+        if requirement.all_labels:
+            results.append(_check_all_labels(requirement, against, p))
         else:
-            results.append(_check_one(requirement, against))
+            results.append(_check(requirement, against, p))
     return results

@@ -19,12 +19,14 @@ import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from repair.core.files import csv_text, write_json_atomic, write_text_atomic
 from repair.core.staging import recover, staged, staging_prefix
 from repair.errors import DataFormatError, InputNotFoundError
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the CLI reads the names at startup
+    import numpy as np
 
 WEIGHTS_FILENAME = "weights.csv"
 HISTORY_FILENAME = "history.csv"
@@ -34,16 +36,24 @@ MODEL_FILENAME = "model.keras"
 RESULTS_FILENAME = "results.json"
 PARETO_FILENAME = "pareto_front.png"
 EVALUATE_RESULT_FILENAME = "result.txt"
+# What `evaluate --json` prints, kept beside result.txt so later commands know what was scored.
+EVALUATE_REPORT_FILENAME = "evaluate.json"
 # The `repair target` layout inside a data folder.
 SPLIT_FILENAME = "repair.h5"
 LABELS_FILENAME = "labels.json"
 POSITIVE_DIRNAME = "positive"
 NEGATIVE_DIRNAME = "negative"
+TARGET_HOLDOUT_DIRNAME = "holdout"  # `repair target --holdout`: holdout/<source file name>
+# `evaluate --holdout`: run_<k>/data/negative/ (the repair half), run_<k>/data/heldout/.
+HOLDOUT_DATA_DIRNAME = "data"
+HELDOUT_DIRNAME = "heldout"
 HISTORY_HEADER = ("iteration", "best_fitness", "patched", "intact")
 
 
 def _number(value: float) -> str:
     """Shortest text that reads back to the same float32."""
+    import numpy as np
+
     return repr(float(np.float32(value)))
 
 
@@ -74,6 +84,8 @@ def _index(cell: str) -> int | None:
 
 
 def _finite(cell: str) -> bool:
+    import numpy as np
+
     try:
         return bool(np.isfinite(float(cell)))
     except ValueError:
@@ -100,6 +112,8 @@ def read_locations(path: Path) -> np.ndarray:
     Refuses, naming the line, what would otherwise be read wrongly: ``6.7`` (not truncated to
     6), ``inf``, text that is not UTF-8.
     """
+    import numpy as np
+
     if not path.is_file():
         raise InputNotFoundError(f"{path} not found: run `repair localize` first")
     try:
@@ -140,6 +154,26 @@ def repaired_model_dir(output_dir: Path) -> Path:
     return Path(output_dir) / REPAIRED_DIRNAME
 
 
+def write_evaluate_report(output_dir: Path, report: dict) -> Path:
+    """``evaluate.json``: the report ``repair evaluate --json`` prints."""
+    return write_json_atomic(Path(output_dir) / EVALUATE_REPORT_FILENAME, report)
+
+
+def read_evaluate_report(runs_dir: Path) -> dict | None:
+    """The ``evaluate.json`` of an evaluate folder; None where there is none (a sweep folder,
+    or one written before evaluate kept it)."""
+    path = Path(runs_dir) / EVALUATE_REPORT_FILENAME
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataFormatError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(report, dict):
+        raise DataFormatError(f"{path} must hold a JSON object; got {type(report).__name__}")
+    return report
+
+
 def write_summary(output_dir: Path, summary: dict) -> Path:
     """``summary.json`` of an optimize run."""
     return write_json_atomic(Path(output_dir) / SUMMARY_FILENAME, summary)
@@ -147,14 +181,26 @@ def write_summary(output_dir: Path, summary: dict) -> Path:
 
 def read_summary(output_dir: Path) -> dict:
     """The ``summary.json`` an optimize run wrote in ``output_dir`` (after finishing its commit)."""
+    summary = read_summary_if_any(output_dir)
+    if summary is None:
+        path = Path(output_dir) / SUMMARY_FILENAME
+        raise InputNotFoundError(f"{path} not found: run `repair optimize` first")
+    return summary
+
+
+def read_summary_if_any(output_dir: Path) -> dict | None:
+    """:func:`read_summary`, or None where ``output_dir`` holds no optimize run."""
     recover_staged(Path(output_dir))
     path = Path(output_dir) / SUMMARY_FILENAME
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        summary = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputNotFoundError(f"{path} not found: run `repair optimize` first") from None
+        return None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DataFormatError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(summary, dict):
+        raise DataFormatError(f"{path} must hold a JSON object; got {type(summary).__name__}")
+    return summary
 
 
 # optimize's output set: written into a hidden staging folder, then committed at once.
@@ -179,3 +225,41 @@ def staged_outputs(output_dir: Path) -> AbstractContextManager[Path]:
         borrowed=(WEIGHTS_FILENAME,),
         last=SUMMARY_FILENAME,
     )
+
+
+# --- the `repair target` layout ---------------------------------------------------------------
+
+
+def positive_dir(data_dir: Path) -> Path:
+    """``data_dir/positive``: every input the model gets right."""
+    return Path(data_dir) / POSITIVE_DIRNAME
+
+
+def negative_dir(data_dir: Path, label: int | None = None) -> Path:
+    """``data_dir/negative``, or ``data_dir/negative/<label>`` for one true label."""
+    folder = Path(data_dir) / NEGATIVE_DIRNAME
+    return folder if label is None else folder / str(label)
+
+
+def holds_target_layout(folder: Path) -> bool:
+    """Whether ``folder`` is a data folder ``repair target`` wrote into (it has ``positive/``)."""
+    return positive_dir(folder).is_dir()
+
+
+def layout_root(target_data_dir: Path) -> Path | None:
+    """The data folder whose ``negative/`` holds ``target_data_dir`` (``negative``,
+    ``negative/<true>`` or ``negative/<true>/<pred>``); None outside a target layout."""
+    folder = Path(target_data_dir).resolve()
+    for candidate in (folder, *folder.parents[:2]):
+        if candidate.name == NEGATIVE_DIRNAME:
+            return candidate.parent
+    return None
+
+
+def positives_beside(target_data_dir: Path) -> Path | None:
+    """The ``positive/`` folder ``repair target`` wrote beside the ``negative/`` one holding
+    ``target_data_dir``, when it holds a split file; else None."""
+    root = layout_root(target_data_dir)
+    if root is None or not (positive_dir(root) / SPLIT_FILENAME).is_file():
+        return None
+    return positive_dir(root)

@@ -11,13 +11,14 @@ A rerun deletes only the files the previous run recorded in ``.repair-target.jso
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from repair.core.conditions import Condition, check_conditions, condition_mask, describe
 from repair.core.data import Batch, SplitInfo, SplitReader, SplitWriter
 from repair.core.files import write_json_atomic
 from repair.core.model import check_model_matches, predict_scores
@@ -27,7 +28,7 @@ from repair.core.run_files import POSITIVE_DIRNAME as POSITIVE
 from repair.core.run_files import SPLIT_FILENAME as SPLIT_FILE
 from repair.core.staging import staged
 from repair.core.tf import keras
-from repair.errors import DataFormatError
+from repair.errors import ConfigError, DataFormatError
 
 
 @dataclass
@@ -80,18 +81,10 @@ class _GroupWriters:
     def append(self, key: tuple[str, ...], batch: Batch) -> None:
         writer = self.writers.get(key)
         if writer is None:
-            writer = SplitWriter(
-                self.root.joinpath(*key, SPLIT_FILE),
-                self.info.image_shape,
-                self.info.num_classes,
-                self.info.class_names,
-                with_ids=self.info.has_ids,
-                extras=self.extra_dtypes,
-            ).__enter__()
+            path = self.root.joinpath(*key, SPLIT_FILE)
+            writer = SplitWriter.copying(path, self.info, self.extra_dtypes).__enter__()
             self.writers[key] = writer
-        writer.append(
-            batch.images, batch.labels, batch.image_ids, batch.attribute_ids, batch.extras
-        )
+        writer.append_batch(batch)
 
     def close(self, error: BaseException | None = None) -> None:
         writers, self.writers = list(self.writers.values()), {}
@@ -128,15 +121,17 @@ def split_positive_negative(
     output_dir: Path,
     batch_size: int = 256,
     keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    where: Sequence[Condition] = (),
 ) -> TargetSummary:
     """Write the positive/negative layout (docs/formats.md) for ``source`` into ``output_dir``,
     committed as one set (:mod:`repair.core.staging`).
 
     ``keep(true, predicted)``, when given, returns the mask of a batch's samples to write: ``repair
     drift --write_negatives`` keeps only the misclassified inputs of the drifted labels.
+    ``where``: only the images that match these conditions (``repair target --where``) are split.
     """
     with staged(output_dir, TARGET_COMMAND) as staging:
-        return write_target_layout(model, source, staging, batch_size, keep)
+        return write_target_layout(model, source, staging, batch_size, keep, where)
 
 
 def write_target_layout(
@@ -145,17 +140,22 @@ def write_target_layout(
     staging: Path,
     batch_size: int = 256,
     keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    where: Sequence[Condition] = (),
 ) -> TargetSummary:
     """Write the positive/negative layout for ``source`` into ``staging`` (a stage of
     :func:`repair.core.staging.staged`); see :func:`split_positive_negative`."""
     summary = TargetSummary()
     with SplitReader(source) as reader:
         check_model_matches(model, reader.info)
+        if where:
+            check_conditions(where, reader.extras(), source.name)
         summary.info = reader.info
         writers = _GroupWriters(staging, reader)
         try:
             with tqdm(total=len(reader), desc="target", unit="img", leave=False) as bar:
                 for batch in reader.batches(batch_size):
+                    if where:
+                        batch = batch.select(condition_mask(where, batch.extras, len(batch)))
                     scores = predict_scores(model, batch.images, batch_size)
                     predicted = np.argmax(scores, axis=1)
                     bar.update(len(batch))
@@ -164,6 +164,10 @@ def write_target_layout(
                         batch, predicted = batch.select(mask), predicted[mask]
                     summary.add(batch.labels, predicted)
                     _route(batch, predicted, writers)
+            if where and summary.total == 0:
+                raise ConfigError(
+                    f"--where {describe(where)}: no image of {source} matches all of them"
+                )
             if keep is None and not summary.positives:
                 raise DataFormatError(
                     f"the model classifies none of the {summary.total} inputs of {source} "

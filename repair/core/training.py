@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from repair.core.data import SplitReader, to_one_hot
+from repair.core.data import SplitReader
+from repair.core.data.format import to_one_hot
 from repair.core.files import csv_text, write_text_atomic
 from repair.core.model import check_model_matches, save_model
 from repair.core.staging import recover, staged

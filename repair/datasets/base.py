@@ -8,7 +8,7 @@ the index, splits it and writes each split in chunks, so no split is ever whole 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,13 +21,15 @@ from repair.registry import NoOptions
 class SampleIndex:
     """Every sample of a source, without its pixels.
 
-    labels: (N,) int class indices; image_ids / attribute_ids: (N,) str or None.
+    labels: (N,) int class indices; image_ids / attribute_ids: (N,) str or None; extras:
+    per-image string keys (such as BDD's ``weather``) -> (N,) str, written beside the images.
     """
 
     labels: np.ndarray
     class_names: tuple[str, ...]
     image_ids: np.ndarray | None = None
     attribute_ids: np.ndarray | None = None
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from repair.core.data import SPLIT_NAMES, SplitWriter
+from repair.core.data import SplitWriter
+from repair.core.data.format import SPLIT_NAMES
 from repair.core.resources import available_memory
 from repair.core.staging import staged
 from repair.datasets.base import DatasetPlugin, SampleIndex
@@ -117,6 +118,7 @@ def _write_splits(
                 len(index.class_names),
                 index.class_names,
                 with_ids=index.image_ids is not None,
+                extras=dict.fromkeys(index.extras, str),
             ) as writer,
             tqdm(total=len(positions), desc=f"{name}.h5", unit="img", leave=False) as bar,
         ):
@@ -127,6 +129,7 @@ def _write_splits(
                     index.labels[chunk],
                     None if index.image_ids is None else index.image_ids[chunk],
                     None if index.attribute_ids is None else index.attribute_ids[chunk],
+                    {key: values[chunk] for key, values in index.extras.items()},
                 )
                 bar.update(len(chunk))
         written.append(

@@ -1,5 +1,6 @@
-"""``classifier``: can a model tell the two sets apart? Cross-validated ROC AUC of a logistic
-regression trained to say "current" vs "baseline".
+"""``classifier``: can a model tell the two sets apart? (cross-validated ROC AUC)
+
+A logistic regression is trained to say "current" vs "baseline".
 
 An AUC of 0.5 means the sets look alike; monitoring tools report drift above 0.55. With small
 sets a classifier reaches more than that by chance, so the threshold is the larger of 0.55 and

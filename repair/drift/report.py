@@ -1,5 +1,8 @@
-"""Compare two sets' embeddings with every chosen method and the per-label view: arrays in,
-a :class:`DriftReport` out. ``repair drift`` (:mod:`repair.app.drift`) adds the files."""
+"""Compare two sets' embeddings with every chosen method and the per-label view.
+
+Arrays in, a :class:`DriftReport` out. ``repair drift`` (:mod:`repair.app.drift`) adds the
+files.
+"""
 
 from __future__ import annotations
 

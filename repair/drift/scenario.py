@@ -1,7 +1,9 @@
-"""The three-week monitoring scenario, as image transforms: week 1 unchanged, week 2 blurred
-(3x3 Gaussian, sigma drawn per image in [0.1, 2]), week 3 darker (brightness scaled by a factor
-drawn per image in [0.4, 0.6]). Used by the tests and ``scripts/bench_drift.py`` to produce
-known drift on any split."""
+"""The three-week monitoring scenario, as image transforms that make known drift.
+
+Week 1 unchanged, week 2 blurred (3x3 Gaussian, sigma drawn per image in [0.1, 2]), week 3
+darker (brightness scaled by a factor drawn per image in [0.4, 0.6]). Used by the tests and
+``scripts/bench_drift.py`` to produce known drift on any split.
+"""
 
 from __future__ import annotations
 

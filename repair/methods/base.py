@@ -64,11 +64,13 @@ class ParetoFront:
 @dataclass(frozen=True)
 class LocalizeResult:
     """message: one line for people (what was chosen); files: what the method wrote;
-    pareto: the front it chose from, if any (drawn by the caller as pareto_front.png)."""
+    pareto: the front it chose from, if any (drawn by the caller as pareto_front.png);
+    notes: lines for people about the inputs the caller chose (printed on stderr)."""
 
     message: str
     files: tuple[Path, ...] = ()
     pareto: ParetoFront | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,12 @@ class RepairMethod(ABC):
     description: ClassVar[str] = ""
     localize_options: ClassVar[type] = NoOptions
     optimize_options: ClassVar[type] = NoOptions
+
+    @classmethod
+    def localize_reads_positives(cls, options: Any) -> bool:
+        """Whether ``localize`` with ``options`` reads ``task.positives`` (then the caller
+        hands them over; by default it does not)."""
+        return False
 
     @abstractmethod
     def localize(self, task: RepairTask, options: Any) -> LocalizeResult:

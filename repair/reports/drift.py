@@ -1,5 +1,7 @@
-"""The drift chart: where the current set went among the baseline's clusters, and what that did
-to each label's accuracy."""
+"""The drift chart: where the current set went among the baseline's clusters.
+
+And what that did to each label's accuracy.
+"""
 
 from __future__ import annotations
 

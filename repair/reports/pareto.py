@@ -1,5 +1,7 @@
-"""The Pareto-front picture ``repair localize`` writes beside ``weights.csv`` when the method
-returns a front (Arachne does)."""
+"""The Pareto-front picture ``repair localize`` writes beside ``weights.csv``.
+
+Written when the method returns a front (Arachne does).
+"""
 
 from __future__ import annotations
 

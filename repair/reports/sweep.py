@@ -1,5 +1,7 @@
-"""The sweep chart: per label, the test accuracy of the label after each chunk, mean over seeds
-with a band of one sample standard deviation (``sweep.png``)."""
+"""The sweep chart (``sweep.png``): per label, its test accuracy after each chunk.
+
+Mean over seeds with a band of one sample standard deviation.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +44,8 @@ def sweep_figure(groups: Sequence[dict[str, Any]], title: str = "") -> Figure:
             alpha=0.2,
             linewidth=0,
         )
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if all(isinstance(g["chunk"], int) for g in groups):  # else the one chunk 'all'
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("chunk", fontsize=LABEL_SIZE)
     ax.set_ylabel("test accuracy of the label (%)", fontsize=LABEL_SIZE)
     ax.grid(alpha=0.3)

@@ -184,10 +184,10 @@ def split_ids(split: Path) -> np.ndarray | None:
     """The image ids (n,) of a split without reading its images; None when it has none."""
     import h5py
 
-    from repair.core.data import IMAGE_IDS, _decode_strings
+    from repair.core.data.format import IMAGE_IDS, decode_strings
 
     with h5py.File(split, "r") as file:
-        return _decode_strings(file[IMAGE_IDS][...]) if IMAGE_IDS in file else None
+        return decode_strings(file[IMAGE_IDS][...]) if IMAGE_IDS in file else None
 
 
 def runs_part(

@@ -1,5 +1,6 @@
-"""Two models on the same inputs: per-label accuracy with Wilson intervals, the change, and
-McNemar's exact test on the inputs whose correctness changed.
+"""Two models on the same inputs: per-label Wilson intervals, the change, McNemar's exact test.
+
+McNemar's test runs on the inputs whose correctness changed.
 
 A paired test is much sharper than comparing two intervals: the inputs both models get right
 (or both wrong) say nothing about the change; only the ``fixed`` (wrong -> right) and
@@ -16,7 +17,7 @@ import numpy as np
 
 from repair.core.label_results import OVERALL, Comparison, compare_results
 from repair.core.results import LabelScore
-from repair.variability.stats import mcnemar_exact, wilson_interval
+from repair.core.stats import mcnemar_exact, wilson_interval
 
 
 @dataclass(frozen=True)

@@ -102,9 +102,7 @@ def apply_scenario(train_path: Path, scenario: Scenario, seed: int | None) -> di
         hit = np.zeros(len(labels), dtype=bool)
         hit[affected] = True
         ids: list[str] = []
-        with SplitWriter(
-            train_path, info.image_shape, info.num_classes, info.class_names, info.has_ids
-        ) as writer:
+        with SplitWriter.copying(train_path, info, reader.extra_dtypes()) as writer:
             for batch in reader.batches(1024):
                 mine = hit[batch.start : batch.start + len(batch)]
                 if info.has_ids:
@@ -113,7 +111,7 @@ def apply_scenario(train_path: Path, scenario: Scenario, seed: int | None) -> di
                     batch = batch.select(~mine)
                 else:
                     batch.images[mine] = to_gray(batch.images[mine])
-                writer.append(batch.images, batch.labels, batch.image_ids, batch.attribute_ids)
+                writer.append_batch(batch)
     record = {
         "scenario": str(scenario),
         "kind": scenario.kind,

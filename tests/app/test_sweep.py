@@ -1,5 +1,5 @@
-"""`repair sweep`: the same units under every executor, resume after a kill, failing units,
-and a chained sweep equal to the tutorial loop's steps run by hand."""
+"""`repair sweep`: the same units under every executor, a sweep without chunks, resume after a
+kill, failing units, and a chained sweep equal to the tutorial loop's steps run by hand."""
 
 from __future__ import annotations
 
@@ -85,6 +85,82 @@ def test_serial_local_and_ray_give_the_same_units(
     import ray
 
     assert not ray.is_initialized()
+
+
+def test_without_chunks_a_sweep_repairs_repair_h5_as_one_chunk_named_all(
+    digits_data_dir: Path, digits_model_dir: Path, chunks, tmp_path: Path
+) -> None:
+    """A first sweep on a data folder where no chunks were made repairs repair.h5 whole."""
+    from repair.core.data import inspect_split
+
+    assert not (digits_data_dir / "repairsets").exists()
+    out = tmp_path / "sweep"
+    label = chunks[1]
+    result = run_ok(["sweep", "--model_dir", digits_model_dir, "--data_dir", digits_data_dir,
+                     "--labels", str(label), "--seeds=0-1", "--executor=serial",
+                     "--output_dir", out, *FAST, "--json"])  # fmt: skip
+    report = json.loads(result.stdout)
+    assert (report["units"], report["ran"], report["errors"]) == (2, 2, 0)
+    assert "repair.h5 as a whole, one chunk 'all'" in result.stderr
+    folders = sorted(p.parent.relative_to(out).as_posix() for p in out.rglob("unit.json"))
+    assert folders == [f"label_{label}/chunk_all/seed_0", f"label_{label}/chunk_all/seed_1"]
+    rows = (out / "sweep.csv").read_text().splitlines()
+    assert [row.split(",")[3] for row in rows[1:]] == ["all", "all"]
+    unit = json.loads((out / folders[0] / "unit.json").read_text())
+    whole = digits_data_dir / "repair.h5"
+    assert unit["spec"]["chunk_file"] == str(whole.resolve())
+    assert unit["status"] == "ok" and unit["negatives"] > 0
+    all_negatives = inspect_split(out / folders[0] / "data" / "negative" / "repair.h5")
+    assert all_negatives.num_samples + unit["positives"] == inspect_split(whole).num_samples
+    assert [g["chunk"] for g in json.loads((out / "sweep.json").read_text())["groups"]] == ["all"]
+    assert (out / "sweep.png").stat().st_size > 0
+
+
+def test_without_chunks_or_repair_h5_a_sweep_says_what_it_needs(
+    digits_data_dir: Path, digits_model_dir: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(digits_data_dir / "test.h5", data / "test.h5")
+    result = run_repair(["sweep", "--model_dir", digits_model_dir, "--data_dir", data,
+                         "--labels", "3", "--output_dir", tmp_path / "out"])  # fmt: skip
+    assert result.exit_code == 1
+    message = result.stderr.strip().splitlines()[-1]
+    assert "no chunks <c>/repair.h5" in message and f"no repair.h5 in {data}" in message
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("batch_size = -1", "--batch_size must be a positive integer; got -1"),
+        ("batch_size = 0", "--batch_size must be a positive integer; got 0"),
+        ("batch_size = nan", "--batch_size must be a positive integer; got nan"),
+        ('device = "bogus"', "--device must be auto, cpu, gpu; got 'bogus'"),
+        ('seeds = "4294967296"', "--seeds: '4294967296' goes past 4294967295"),
+    ],
+)
+def test_a_bad_value_in_the_spec_is_a_usage_error_before_any_unit(
+    digits_data_dir: Path, digits_model_dir: Path, tmp_path: Path, line: str, fragment: str
+) -> None:
+    """A TOML spec's settings are checked as the options are (today they failed every unit)."""
+    spec = tmp_path / "sweep.toml"
+    paths = f"model_dir = {json.dumps(str(digits_model_dir))}\n"
+    paths += f"data_dir = {json.dumps(str(digits_data_dir))}\n"
+    spec.write_text(f"{paths}labels = '3'\n{line}\n")
+    result = run_repair(["sweep", "--spec", spec, "--output_dir", tmp_path / "out"])
+    assert result.exit_code == 2, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and fragment in last, last
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_grid_axis_of_more_values_than_a_sweep_can_hold_is_refused() -> None:
+    from repair.app.sweep_spec import MAX_VALUES, parse_int_set
+    from repair.errors import ConfigError
+
+    assert len(parse_int_set("--seeds", f"0-{MAX_VALUES - 1}")) == MAX_VALUES
+    with pytest.raises(ConfigError, match="--seeds: '0-100000' names more than 100,000 values"):
+        parse_int_set("--seeds", f"0-{MAX_VALUES}")
 
 
 def test_resume_after_a_kill_runs_only_the_missing_units(

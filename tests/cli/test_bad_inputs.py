@@ -135,6 +135,10 @@ def test_target_with_no_positive_is_an_error_and_keeps_old_outputs(
         (["prepare", "digits", "--random_state=-1"], "--random_state"),
         (["prepare", "gtsrb", "--input_dir=.", "--workers=-1"], "--workers must be 0"),
         (["train", "--data_dir=.", "--learning_rate=0"], "--learning_rate must be above 0"),
+        (
+            ["variability", "--data_dir=.", "--model_dirs=.,./"],
+            "--model_dirs names a model twice",
+        ),
     ],
 )
 def test_bad_values_are_usage_errors_before_any_work(

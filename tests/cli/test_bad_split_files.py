@@ -35,3 +35,24 @@ def test_train_names_the_bad_split(tmp_path: Path, content: dict, words: str) ->
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and words in last and "train.h5" in last
     assert "Error:" not in last  # no raw exception name
+
+
+@pytest.mark.parametrize(
+    ("labels", "words"),
+    [
+        (np.vstack([np.eye(10)[[3, 4]], np.full((1, 10), 0.1)]), "must be one-hot rows"),
+        (np.array([3, 4, 12]), "label 12 at row 2"),
+    ],
+)
+def test_a_command_reading_only_the_header_still_refuses_bad_labels(
+    tmp_path: Path, labels: np.ndarray, words: str
+) -> None:
+    """`utils label_index` reads no rows; a split with a bad label is still refused (exit 1)."""
+    with h5py.File(tmp_path / "test.h5", "w") as file:
+        file["images"] = _images(3)
+        file["labels"] = labels
+        file.attrs["class_names"] = [str(k) for k in range(10)]
+    result = run_repair(["utils", "label_index", "--data_dir", tmp_path, "--label", "3"])
+    assert result.exit_code == 1, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and words in last and "test.h5" in last

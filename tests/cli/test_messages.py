@@ -11,7 +11,8 @@ import pytest
 from tqdm import tqdm
 from typer.testing import CliRunner
 
-from repair.cli._app import LineTracker, RepairTyper, os_error_message
+from repair.cli._app import RepairTyper
+from repair.cli._failure import LineTracker, os_error_message
 from repair.core.files import check_output_dir, make_output_dir
 from repair.core.label_results import read_results
 from repair.core.run_files import read_locations
@@ -243,6 +244,28 @@ def test_results_json_refuses_bad_numbers(counts: str, fragment: str, tmp_path: 
     with pytest.raises(DataFormatError, match=re.escape(fragment)) as caught:
         read_results(tmp_path)
     assert str(tmp_path / "results.json") in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("entries", "fragment"),
+    [
+        ('[["-1", {"success": 1, "failure": 0}]]', 'must be a class index (0, 1, ...); got "-1"'),
+        ('[[-1, {"success": 1, "failure": 0}]]', "got -1"),
+        ('[[3.5, {"success": 1, "failure": 0}]]', "got 3.5"),
+        ('[["3", {"success": 1, "failure": 0}], [3, {"success": 0, "failure": 1}]]',
+         "label 3 appears twice"),
+    ],
+)  # fmt: skip
+def test_results_json_refuses_labels_that_are_no_class_index_or_repeat(
+    entries: str, fragment: str, tmp_path: Path
+) -> None:
+    """Today -1 and a repeated label were read (exit 0 in compare and the charts), 3.5 as 3."""
+    (tmp_path / "results.json").write_text(entries)
+    with pytest.raises(DataFormatError, match=re.escape(fragment)) as caught:
+        read_results(tmp_path)
+    assert str(tmp_path / "results.json") in str(caught.value)
+    result = run_repair(["utils", "compare", f"--before={tmp_path}", f"--after={tmp_path}"])
+    assert_error(result, 1, fragment)
 
 
 def test_compare_names_a_nan_score(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from repair.core.data import SplitReader, SplitWriter, read_split, write_split
+from repair.core.data import SplitReader, SplitWriter, inspect_split, read_split, write_split
 from repair.errors import DataFormatError
 
 
@@ -47,6 +47,27 @@ def test_bad_numbers_are_refused_when_read(tmp_path: Path, content: dict, messag
     with pytest.raises(DataFormatError, match="bad.h5") as error:
         read_split(path)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (np.vstack([np.eye(3), [[0.0, 0.0, 0.0]]]), "row 3 is [0.0, 0.0, 0.0]"),
+        (np.vstack([np.eye(3), [[0.5, 0.5, 0.0]]]), "row 3 is [0.5, 0.5, 0.0]"),
+        (np.array([0, 1, 2, -1]), "label -1 at row 3"),
+    ],
+)
+def test_a_bad_label_is_refused_at_open_in_a_row_never_read(
+    tmp_path: Path, labels: np.ndarray, message: str
+) -> None:
+    """Commands that read only the header (inspect_split) or a sample of the rows (sampled
+    positives) still refuse the split: the label column is checked when the file is opened."""
+    path = _write_raw(tmp_path / "bad.h5", images=_images(4), labels=labels)
+    with pytest.raises(DataFormatError, match="bad.h5") as error:
+        inspect_split(path)
+    assert message in str(error.value)
+    with pytest.raises(DataFormatError, match="bad.h5"):
+        SplitReader(path).read(0, 1)
 
 
 def test_label_beyond_the_class_names_is_refused(tmp_path: Path) -> None:

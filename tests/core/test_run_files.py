@@ -100,3 +100,31 @@ def test_a_rerun_removes_what_the_last_optimize_wrote_and_this_one_does_not(
     assert (tmp_path / "weights.csv").read_text() == "new weights\n"  # localize's: it stays
     assert (tmp_path / "notes.txt").read_text() == "the user's"
     assert run_files.read_summary(tmp_path) == {"run": "second"}
+
+
+def test_iteration_counts_finish_a_committed_optimize_first(tmp_path: Path) -> None:
+    from repair.core.iterations import repair_counts
+
+    # Iteration 1's optimize was killed after its mark, before summary.json was moved in.
+    stage = tmp_path / f"{run_files.STAGING_PREFIX}999999999-dead"
+    stage.mkdir()
+    counts = {"patched": 3, "negatives": 5, "broken": 1, "positives": 40}
+    (stage / "summary.json").write_text(json.dumps(counts))
+    (stage / COMMITTED_MARK).write_text("summary.json\n")
+    assert repair_counts(tmp_path) == counts
+    assert run_files.read_summary_if_any(tmp_path / "elsewhere") is None
+
+
+def test_the_target_layout_is_found_from_any_negative_folder(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "positive").mkdir(parents=True)
+    deepest = run_files.negative_dir(data, 3) / "5"
+    deepest.mkdir(parents=True)
+    for folder in (run_files.negative_dir(data), run_files.negative_dir(data, 3), deepest):
+        assert run_files.layout_root(folder) == data.resolve()
+        assert run_files.positives_beside(folder) is None  # no positive/repair.h5 yet
+    (data / "positive" / run_files.SPLIT_FILENAME).write_bytes(b"")
+    assert run_files.positives_beside(deepest) == (data / "positive").resolve()
+    assert run_files.layout_root(tmp_path / "other") is None
+    assert run_files.layout_root(deepest / "6" / "7") is None  # too deep for the layout
+    assert run_files.holds_target_layout(data) and not run_files.holds_target_layout(deepest)

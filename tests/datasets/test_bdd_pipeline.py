@@ -331,3 +331,57 @@ def test_prepare_names_a_corrupt_or_missing_crop(tmp_path: Path) -> None:
         ]
     )
     assert result.exit_code == 1 and "error: missing image" in result.stderr
+
+
+def _frame_attributes(bdd_root: Path) -> dict[str, dict[str, str]]:
+    """Frame name -> weather, timeofday, scene as the label JSON says (``undefined`` if not)."""
+    frames = json.loads((bdd_root / "labels/det_20/det_val.json").read_text())
+    keys = ("weather", "timeofday", "scene")
+    return {
+        f["name"]: {k: (f.get("attributes") or {}).get(k) or "undefined" for k in keys}
+        for f in frames
+    }
+
+
+@pytest.mark.parametrize("single_dir", [True, False])
+def test_prepare_stores_the_frame_attributes_per_image(
+    categories: Path, bdd_root: Path, tmp_path: Path, single_dir: bool
+) -> None:
+    source = categories
+    if single_dir:
+        source = tmp_path / "subset"
+        run_ok(
+            ["create_image_subset", f"--category_dir={categories}", f"--output_dir={source}"]
+            + ["--num=1000"]
+        )
+    out = tmp_path / "out"
+    run_ok(
+        ["prepare", "bdd-objects", f"--input_dir={source}", f"--output_dir={out}"]
+        + [f"--single_dir={single_dir}", "--data_ratio=0.5,0,0,0.5", "--image_size=8"]
+    )
+    expected = _frame_attributes(bdd_root)
+    seen: dict[str, set[str]] = {"weather": set(), "timeofday": set(), "scene": set()}
+    for split in ("train", "repair"):
+        with h5py.File(out / f"{split}.h5") as file:
+            frames = [v.decode() for v in file["attribute_ids"][...]]
+            for key, values in seen.items():
+                stored = [v.decode() for v in file[key][...]]
+                assert stored == [expected[frame][key] for frame in frames]
+                values.update(stored)
+    # The generator varies the conditions; the hand-made frames have none.
+    assert len(seen["weather"]) > 1 and len(seen["timeofday"]) > 1
+    assert "undefined" in seen["weather"]
+
+
+def test_a_category_folder_without_image_info_stores_undefined(tmp_path: Path) -> None:
+    folder = tmp_path / "cats" / "car"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (8, 8), (90, 20, 20)).save(folder / "1_f.jpg")
+    Image.new("RGB", (8, 8), (20, 90, 20)).save(folder / "2_f.jpg")
+    out = tmp_path / "out"
+    run_ok(
+        ["prepare", "bdd-objects", f"--input_dir={tmp_path / 'cats'}", f"--output_dir={out}"]
+        + ["--data_ratio=1,0,0,0", "--image_size=8"]
+    )
+    with h5py.File(out / "train.h5") as file:
+        assert [v.decode() for v in file["timeofday"][...]] == ["undefined"] * 2

@@ -41,3 +41,17 @@ def test_evaluate_runs_with_test_data(digits_model_dir: Path, target_dir: Path, 
 
     plain = run_ok([*args, "--num_runs=1"]).stdout  # without test data, as a table
     assert "over 1 run: RR" in plain and "Test:" not in plain and "result.txt" in plain
+
+
+def test_ray_address_without_the_ray_executor_is_refused(
+    digits_model_dir: Path, target_dir: Path, tmp_path
+) -> None:
+    from tests.conftest import run_repair
+
+    result = run_repair(["evaluate", "--model_dir", digits_model_dir,
+                         "--target_data_dir", target_dir / "negative",
+                         "--positive_inputs_dir", target_dir / "positive",
+                         "--output_dir", tmp_path, "--holdout=0.5", "--executor=local",
+                         "--ray_address=ray://nowhere:10001"])  # fmt: skip
+    assert result.exit_code == 2 and "--ray_address needs --executor ray" in result.stderr
+    assert not list(tmp_path.iterdir())

@@ -211,9 +211,11 @@ def test_tosem_localizes_over_conv_and_dense_and_de_is_reproducible(
 def test_bidirectional_without_positives_is_a_clear_error(
     digits_model_dir: Path, target_dir: Path, tmp_path: Path
 ) -> None:
+    alone = tmp_path / "alone" / "negative"  # no positive/ beside it to take instead
+    shutil.copytree(target_dir / "negative", alone)
     result = run_repair(
         ["localize", "--model_dir", digits_model_dir, "--target_data_dir",
-         target_dir / "negative", "--output_dir", tmp_path, "--localizer=bidirectional"]
+         alone, "--output_dir", tmp_path, "--localizer=bidirectional"]
     )  # fmt: skip
     assert result.exit_code == 2 and "--positive_inputs_dir" in result.stderr  # a usage error
 
@@ -322,3 +324,23 @@ def test_de_is_seeded_bounded_and_stops_when_stagnant() -> None:
     assert 1 <= len(history) <= 5  # a flat fitness: no better patch, stopped early
     with pytest.raises(Exception, match="at least 5"):
         de.search(flat, rng.random((4, 3)), low, high, rng, generations=5, patience=3)
+
+
+def test_localize_takes_the_positives_beside_the_negatives(
+    digits_model_dir: Path, target_dir: Path, tmp_path: Path
+) -> None:
+    labels = np.bincount(read_split(target_dir / "negative" / "repair.h5").labels)
+    negatives = target_dir / "negative" / str(int(np.argmax(labels)))  # negative/<true>/
+    common = ["localize", "--model_dir", digits_model_dir, "--target_data_dir", negatives]
+    found = run_ok([*common, "--output_dir", tmp_path / "found", "--localizer=bidirectional"])
+    beside = f"positive inputs: {target_dir / 'positive'} (found beside {target_dir / 'negative'})"
+    assert beside in found.stderr
+    given = run_ok([*common, "--output_dir", tmp_path / "given", "--localizer=bidirectional",
+                    "--positive_inputs_dir", target_dir / "positive"])  # fmt: skip
+    assert "positive inputs:" not in given.stderr
+    weights = [(tmp_path / name / "weights.csv").read_text() for name in ("found", "given")]
+    assert weights[0] == weights[1]
+    assert "positive inputs:" not in run_ok([*common, "--output_dir", tmp_path / "v1"]).stderr
+    # --version tosem takes them too (its localizer is the bidirectional one).
+    tosem = run_ok([*common, "--output_dir", tmp_path / "tosem", "--version=tosem"])
+    assert beside in tosem.stderr

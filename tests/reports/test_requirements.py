@@ -29,7 +29,11 @@ def test_parse_names_with_spaces_signs_and_all_operators():
     assert parsed[2].value == 0.5 and not parsed[2].relative
 
 
-@pytest.mark.parametrize("text", ["", ",", "car", "car=>90", "car>=ninety", ">=3", "car>=9 0"])
+@pytest.mark.parametrize(
+    "text",
+    ["", ",", "car", "car=>90", "car>=ninety", ">=3", "car>=9 0",
+     "car>=150", "car<=100.5", "car>=+101", "overall>=-150"],
+)  # fmt: skip
 def test_parse_rejects_what_it_cannot_read(text):
     with pytest.raises(ConfigError, match="--require"):
         parse_requirements(text)
@@ -77,7 +81,8 @@ def test_parse_stratum_selectors():
     )
     assert parsed[2].stratum is None
     assert str(parsed[0]) == "pedestrian@fog_3>=70"
-    for text in ("@fog_3>=70", "pedestrian@>=70"):
+    assert parse_requirements("@fog_3>=70")[0].all_labels  # every label of the stratum
+    for text in ("pedestrian@>=70", "@>=70"):
         with pytest.raises(ConfigError, match="stratum selectors"):
             parse_requirements(text)
 

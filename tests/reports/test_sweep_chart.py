@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from repair.app.sweep import group_stats
+from repair.app.sweep_summary import group_stats
 from repair.reports.sweep import sweep_figure
 
 

@@ -6,15 +6,9 @@ import numpy as np
 import pytest
 
 from repair.errors import ConfigError
-from repair.robustness.audit import (
-    AuditRow,
-    Stratum,
-    audit_file,
-    image_strata,
-    mean_by_intensity,
-    stratum_scores,
-    transfer_cells,
-)
+from repair.robustness.audit import AuditRow, Stratum, audit_file, image_strata
+from repair.robustness.audit_compare import stratum_scores
+from repair.robustness.audit_summary import mean_by_intensity, transfer_cells
 
 NAMES = ["zero", "one", "two"]
 

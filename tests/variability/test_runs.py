@@ -47,10 +47,20 @@ def test_invariants_on_a_runs_folder(runs, target_dir, tmp_path):  # noqa: F811
     assert part["original_accuracy"] == pytest.approx(evaluated["test_accuracy_before"], abs=1e-3)
 
 
-def test_holdout_protocol(digits_model_dir, target_dir, tmp_path):  # noqa: F811
-    out = tmp_path / "holdout"
+HOLDOUT = ["--num_runs=2", "--holdout=0.5"]
+
+
+@pytest.fixture(scope="module")
+def holdout_runs(digits_model_dir, target_dir, tmp_path_factory):  # noqa: F811
+    """Two held-out runs in this process (--executor serial): the folder and the --json report."""
+    out = tmp_path_factory.mktemp("holdout") / "holdout"
     args = evaluate_args(digits_model_dir, target_dir, out)
-    report = json.loads(run_ok([*args, "--num_runs=2", "--holdout=0.5"]).stdout)
+    report = json.loads(run_ok([*args, *HOLDOUT, "--executor=serial"]).stdout)
+    return out, report
+
+
+def test_holdout_protocol(holdout_runs, target_dir):  # noqa: F811
+    out, report = holdout_runs
     negatives = read_split(target_dir / "negative" / "repair.h5")
     assert report["protocol"] == "holdout" and report["negatives"] == len(negatives)
     halves = []
@@ -87,3 +97,64 @@ def test_all_positives_guard_the_search(digits_model_dir, target_dir, tmp_path):
     positives = read_split(target_dir / "positive" / "repair.h5")
     assert summary["settings"]["num_input_pos_sampled"] == "all"
     assert summary["details"]["search_positives"] == len(positives)
+
+
+def _without_times(runs: list[dict]) -> list[dict]:
+    return [{k: v for k, v in run.items() if k != "wall_time_s"} for run in runs]
+
+
+def test_holdout_runs_on_the_pool_like_serial(
+    holdout_runs,
+    digits_model_dir,
+    target_dir,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    from repair.executors.local import LocalExecutor
+
+    pools, enter = [], LocalExecutor.__enter__
+
+    def spy(self: LocalExecutor) -> LocalExecutor:
+        pools.append(self.workers)
+        return enter(self)
+
+    monkeypatch.setattr(LocalExecutor, "__enter__", spy)
+    out = tmp_path / "pool"
+    args = [*evaluate_args(digits_model_dir, target_dir, out), *HOLDOUT]
+    report = json.loads(run_ok([*args, "--executor=local", "--workers=2"]).stdout)
+    assert pools == [2], "evaluate --holdout did not run on the local pool of 2 workers"
+    serial = holdout_runs[1]
+    assert _without_times(report["runs"]) == _without_times(serial["runs"])
+    assert report["summary"]["heldout_fixed"] == serial["summary"]["heldout_fixed"]
+    # evaluate.json keeps what --json printed, with the split the runs were scored on.
+    assert json.loads((out / "evaluate.json").read_text()) == report
+    assert Path(report["scored_split"]) == (target_dir / "repair.h5").resolve()
+
+
+def test_variability_over_a_holdout_folder_measures_the_scored_split(
+    holdout_runs,
+    target_dir,  # noqa: F811
+    tmp_path,
+):
+    out, evaluated = holdout_runs
+    result = run_ok(["variability", "--runs_dir", out, "--data_dir", target_dir,
+                     "--output_dir", tmp_path, "--json"])  # fmt: skip
+    report = json.loads(result.stdout)
+    assert Path(report["split"]) == target_dir / "repair.h5"
+    assert "scored on" in report["split_reason"]
+    part = report["runs"]
+    negatives = read_split(target_dir / "negative" / "repair.h5")
+    positives = read_split(target_dir / "positive" / "repair.h5")
+    assert (part["negatives"], part["positives"]) == (len(negatives), len(positives))
+    for run, repair, broken in zip(evaluated["runs"], part["repair_rates"], part["break_rates"],
+                                   strict=True):  # fmt: skip
+        # Both halves together are every negative; the positives are the runs' own.
+        fixed = run["repair_rate"] * run["repair_size"] + run["heldout_fixed"] * run["heldout_size"]
+        assert repair == pytest.approx(fixed / len(negatives), abs=1e-3)
+        assert broken == pytest.approx(run["break_rate"], abs=1e-3)
+    text = run_ok(["variability", "--runs_dir", out, "--data_dir", target_dir,
+                   "--output_dir", tmp_path]).stdout  # fmt: skip
+    assert f"split measured: {target_dir / 'repair.h5'} (the split the runs were scored on" in text
+    given = run_ok(["variability", "--runs_dir", out, "--data_dir", target_dir, "--output_dir",
+                    tmp_path, "--target_data", "test.h5", "--json"]).stdout  # fmt: skip
+    assert json.loads(given)["split"] == str(target_dir / "test.h5")

@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageStat, UnidentifiedImageError
 from tqdm import tqdm
 
+from repair.core.conditions import UNDEFINED
 from repair.core.files import atomic_path, is_plain_name, write_json_atomic
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.geometry import SquareCrop, box_area, square_crop
@@ -48,13 +49,17 @@ class CropFilter:
 
 @dataclass(frozen=True)
 class CropRecord:
-    """One crop in ``image_info.json``: file name, class, mean brightness (0-255), box area."""
+    """One crop in ``image_info.json``: file name, class, mean brightness (0-255), box area,
+    source frame and that frame's attributes (``undefined`` where the label file has none)."""
 
     name: str
     label: str
     brightness: float
     area: float
     frame: str
+    weather: str = UNDEFINED
+    timeofday: str = UNDEFINED
+    scene: str = UNDEFINED
 
 
 @dataclass
@@ -145,8 +150,9 @@ def crop_frame(
         # Measured on the saved JPEG, so that a resumed run reports the same value.
         with Image.open(path) as saved:
             brightness = _brightness(saved)
+        area = round(box_area(obj.box), 2)
         result.records.append(
-            CropRecord(path.name, category, brightness, round(box_area(obj.box), 2), frame.name)
+            CropRecord(path.name, category, brightness, area, frame.name, **frame.attributes)
         )
     return result
 

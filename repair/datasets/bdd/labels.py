@@ -1,18 +1,19 @@
 """Stream the BDD100K detection label JSON one frame at a time.
 
 The train label file is over a gigabyte: ijson parses it incrementally, so memory stays flat.
-A file is a JSON array of frames ``{name, attributes, labels: [{id, category, attributes:
-{occluded, truncated}, box2d: {x1, y1, x2, y2}}]}``.
+A file is a JSON array of frames ``{name, attributes: {weather, timeofday, scene}, labels: [{id,
+category, attributes: {occluded, truncated}, box2d: {x1, y1, x2, y2}}]}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ijson
 
+from repair.core.conditions import FRAME_ATTRIBUTES, UNDEFINED
 from repair.errors import DataFormatError, InputNotFoundError
 
 
@@ -29,8 +30,18 @@ class ObjectLabel:
 
 @dataclass(frozen=True)
 class FrameLabels:
+    """A frame's name, objects and attributes (FRAME_ATTRIBUTES -> string, UNDEFINED if none)."""
+
     name: str
     objects: tuple[ObjectLabel, ...]
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def frame_attributes(raw: object) -> dict[str, str]:
+    """weather, timeofday and scene of a frame's ``attributes``; UNDEFINED where absent."""
+    raw = raw if isinstance(raw, dict) else {}
+    values = {key: raw.get(key) for key in FRAME_ATTRIBUTES}
+    return {key: UNDEFINED if v is None or v == "" else str(v) for key, v in values.items()}
 
 
 def _object(raw: dict, index: int) -> ObjectLabel:
@@ -70,6 +81,7 @@ def _frames(label_file: Path) -> Iterator[FrameLabels]:
                 yield FrameLabels(
                     name=str(raw["name"]),
                     objects=tuple(_object(obj, k) for k, obj in enumerate(objects)),
+                    attributes=frame_attributes(raw.get("attributes")),
                 )
         except (ijson.JSONError, KeyError, TypeError, ValueError, AttributeError) as error:
             detail = str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -4,6 +4,11 @@ The input is either the flat folder of ``create_image_subset`` (``--single_dir=T
 come from its image_info.json) or a folder per category (``create_category_dir``'s output).
 Each crop is resized with an anti-aliasing filter and, as in the reference toolkit, the value
 channel of its HSV form is histogram-equalised (``--equalize=False`` turns that off).
+
+Each image keeps its source frame's attributes ``weather``, ``timeofday`` and ``scene`` as
+per-image string keys (``undefined`` where unknown), read from the image_info.json that
+create_category_dir and create_image_subset write; a category folder without one gives
+``undefined`` throughout.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from repair.core.conditions import FRAME_ATTRIBUTES, UNDEFINED
 from repair.core.files import check_plain_name
 from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.category_dir import INFO_FILE
-from repair.datasets.bdd.subset import category_files
+from repair.datasets.bdd.subset import category_files, crop_source, crop_sources
 from repair.datasets.preprocess import (
     check_image_size,
     check_workers,
@@ -66,17 +72,20 @@ class BddObjectsDataset(DatasetPlugin):
     options: BddObjectsOptions
 
     @cached_property
-    def _samples(self) -> list[tuple[Path, str, str]]:
-        """(path, label, frame) of every crop, in a stable order."""
+    def _samples(self) -> list[tuple[Path, str, dict[str, str]]]:
+        """(path, label, source) of every crop, in a stable order; source: ``frame`` and the
+        frame attributes (:func:`repair.datasets.bdd.subset.crop_source`)."""
         if self.options.single_dir:
             return self._flat_samples()
+        sources = crop_sources(self.input_dir)
+        unknown = crop_source({})
         return [
-            (self.input_dir / label / name, label, frame_of(name))
+            (self.input_dir / label / name, label, sources.get(name, unknown))
             for label, names in category_files(self.input_dir).items()
             for name in names
         ]
 
-    def _flat_samples(self) -> list[tuple[Path, str, str]]:
+    def _flat_samples(self) -> list[tuple[Path, str, dict[str, str]]]:
         info = self.input_dir / INFO_FILE
         if not info.is_file():
             raise DataFormatError(
@@ -89,13 +98,13 @@ class BddObjectsDataset(DatasetPlugin):
                 (
                     self.input_dir / check_plain_name(item["name"], f"{info} (images[].name)"),
                     item["label"],
-                    item.get("frame") or "",
+                    crop_source(item),
                 )
                 for item in images
             ]
         except DataFormatError:
             raise
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise DataFormatError(f"{info} has no list of images with name and label") from None
 
     def index(self) -> SampleIndex:
@@ -112,8 +121,13 @@ class BddObjectsDataset(DatasetPlugin):
             class_names=BDD_CLASSES,
             image_ids=np.array([path.name for path, _, _ in samples], dtype=object),
             attribute_ids=np.array(
-                [frame or frame_of(path.name) for path, _, frame in samples], dtype=object
+                [source["frame"] or frame_of(path.name) for path, _, source in samples],
+                dtype=object,
             ),
+            extras={
+                key: np.array([source.get(key, UNDEFINED) for _, _, source in samples], object)
+                for key in FRAME_ATTRIBUTES
+            },
         )
 
     def load(self, positions: np.ndarray) -> np.ndarray:

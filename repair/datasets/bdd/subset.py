@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from repair.core.conditions import FRAME_ATTRIBUTES, UNDEFINED
 from repair.core.files import atomic_path, is_plain_name, write_json_atomic
 from repair.datasets.bdd import BDD_CLASSES
 from repair.datasets.bdd.category_dir import INFO_FILE
@@ -96,21 +97,32 @@ class SubsetResult:
     images: list[dict[str, str]]
 
 
-def _frame_names(category_dir: Path, names: set[str]) -> dict[str, str]:
-    """Crop name -> source frame for ``names``, streamed from create_category_dir's
-    image_info.json (which lists every crop, millions for the train frames) when present."""
+def crop_sources(category_dir: Path, names: set[str] | None = None) -> dict[str, dict[str, str]]:
+    """Crop name -> its source frame and the frame's attributes (``frame``, ``weather``,
+    ``timeofday``, ``scene``; ``undefined`` where unknown) for ``names`` (None: every crop),
+    streamed from create_category_dir's image_info.json (which lists every crop, millions for
+    the train frames) when present."""
     info = category_dir / INFO_FILE
     if not info.is_file():
         return {}
-    frames = {}
+    sources = {}
     try:
         with open(info, "rb") as stream:
             for record in ijson.items(stream, "item"):
-                if record["name"] in names:
-                    frames[record["name"]] = str(record.get("frame", ""))
-    except (ijson.JSONError, TypeError, KeyError):
+                if names is None or record["name"] in names:
+                    sources[record["name"]] = crop_source(record)
+    except (ijson.JSONError, TypeError, KeyError, AttributeError):
         raise DataFormatError(f"{info} is not an image_info.json of create_category_dir") from None
-    return frames
+    return sources
+
+
+def crop_source(record: Mapping[str, object]) -> dict[str, str]:
+    """``frame`` and the frame attributes of one image_info.json record."""
+    source = {"frame": str(record.get("frame") or "")}
+    for key in FRAME_ATTRIBUTES:
+        value = record.get(key)
+        source[key] = UNDEFINED if value is None or value == "" else str(value)
+    return source
 
 
 def _copy(source: Path, target: Path, resize_to: int | None) -> None:
@@ -152,7 +164,7 @@ def create_image_subset(
     counts = sample_counts({name: len(names) for name, names in kept.items()}, num, category_min)
     chosen = choose(kept, counts, random_state)
     check_unique_names(chosen)
-    frames = _frame_names(category_dir, {name for _, name in chosen})
+    sources = crop_sources(category_dir, {name for _, name in chosen})
     output_dir.mkdir(parents=True, exist_ok=True)
     with tqdm(total=len(chosen), desc="copy", unit="img", leave=False) as bar:
 
@@ -161,7 +173,7 @@ def create_image_subset(
             bar.update()
 
         parallel_map(copy, chosen)
-    images = [{"name": n, "label": label, "frame": frames.get(n, "")} for label, n in chosen]
+    images = [{"name": n, "label": label, **sources.get(n, crop_source({}))} for label, n in chosen]
     result = SubsetResult(counts, images)
     write_json_atomic(
         output_dir / info_file,

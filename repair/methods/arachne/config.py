@@ -206,7 +206,8 @@ class OptimizeConfig:
             "help": "Requirements the repair must keep, as in `utils compare --require` "
             "(e.g. 'car>=90,overall>=-0.5'): a patch that breaks one scores below every patch "
             "that keeps them all; read on the repair data (every positive and the negatives) "
-            "and on --validation_data."
+            "and on --validation_data. A condition of the inputs' per-image keys may be "
+            "protected: 'pedestrian@timeofday=night>=70', '@weather=rainy>=80' (every label)."
         },
     )
     label_weights: str | None = field(

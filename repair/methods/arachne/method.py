@@ -1,7 +1,8 @@
-"""The ``arachne`` repair method: localize with gradients and a Pareto front, then search with
-a particle swarm (Sohn, Kang, Yoo, "Search Based Repair of Deep Neural Networks", arXiv
-1912.12463). This module only orchestrates; the computation lives in the sibling modules, which
-import TensorFlow and are therefore imported inside the methods.
+"""The ``arachne`` repair method: gradient and Pareto-front localisation, particle-swarm search.
+
+Sohn, Kang, Yoo, "Search Based Repair of Deep Neural Networks", arXiv 1912.12463. This module
+only orchestrates; the computation lives in the sibling modules, which import TensorFlow and
+are therefore imported inside the methods.
 """
 
 from __future__ import annotations
@@ -29,10 +30,16 @@ class Arachne(RepairMethod):
     localize_options = LocalizeConfig
     optimize_options = OptimizeConfig
 
+    @classmethod
+    def localize_reads_positives(cls, options: LocalizeConfig) -> bool:
+        """The bidirectional localizer (``--version tosem``'s) weighs negatives against
+        positives."""
+        return options.resolved_localizer == "bidirectional"
+
     def localize(self, task: RepairTask, options: LocalizeConfig) -> LocalizeResult:
         from repair.core.run_files import write_localized
         from repair.methods.arachne import localize
-        from repair.methods.arachne.search import in_batches
+        from repair.methods.arachne.search_space import in_batches
 
         model = task.model
         option = "--layers" if options.target_layer is None else "--target_layer"

@@ -10,16 +10,26 @@ Plain NumPy, apart from :func:`validation_failures`, which predicts with the mod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from repair.core.conditions import (
+    check_conditions,
+    condition_mask,
+    is_condition,
+    parse_conditions,
+    string_keys,
+)
 from repair.core.label_results import compare_results, find_label
 from repair.core.requirements import Requirement, RequirementResult, check_requirements
 from repair.core.results import LabelScore, label_scores
+from repair.core.run_files import SPLIT_FILENAME
 from repair.errors import ConfigError, InputNotFoundError
 from repair.methods.arachne.scores import SetResults
+
+SEARCH_INPUTS = "the search's inputs (negative/ and positive/ repair.h5)"
 
 
 def scores_from_counts(
@@ -41,11 +51,44 @@ def describe_failures(results: Sequence[RequirementResult]) -> str:
     return "; ".join(f"'{r.requirement}' ({r.describe()})" for r in results)
 
 
+def stratum_masks(
+    requirements: Sequence[Requirement], columns: Mapping[str, np.ndarray], size: int, where: str
+) -> dict[str, np.ndarray]:
+    """Per condition selector (``pedestrian@timeofday=night>=70``), the (size,) mask of the
+    inputs in that condition; ``columns``: per-image keys of the inputs, in their order.
+
+    Only conditions can be protected: the search's data holds no audit strata."""
+    masks = {}
+    for requirement in requirements:
+        stratum = requirement.stratum
+        if stratum is None or stratum in masks:
+            continue
+        if not is_condition(stratum):
+            raise ConfigError(
+                f"--protect {requirement}: the search reads its own inputs, not an audit; "
+                "protect a condition of their per-image keys, e.g. pedestrian@timeofday=night>=70"
+            )
+        option = f"--protect {requirement}:"
+        conditions = parse_conditions(stratum, option)
+        check_conditions(conditions, columns, where, option)
+        masks[stratum] = condition_mask(conditions, columns, size)
+    return masks
+
+
+def input_columns(*parts: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The per-image string keys every part has, concatenated in order (negatives, positives)."""
+    keys = set.intersection(*(set(string_keys(part)) for part in parts)) if parts else set()
+    return {
+        key: np.concatenate([np.asarray(part[key], dtype=object) for part in parts]) for key in keys
+    }
+
+
 class RequirementGuard:
     """How far each particle is from keeping the protected requirements, on the search's data.
 
     labels_neg (Nn,), labels_pos (Np,): true classes; original: the unpatched model's results on
-    both sets (one particle), the "before" of every relative requirement.
+    both sets (one particle), the "before" of every relative requirement; columns: per-image
+    string keys of the Nn + Np inputs, for condition selectors (``car@timeofday=night>=70``).
     """
 
     def __init__(
@@ -55,28 +98,41 @@ class RequirementGuard:
         labels_pos: np.ndarray,
         names: Sequence[str],
         original: tuple[SetResults, SetResults],
+        columns: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.requirements = list(requirements)
         self.names = list(names)
         labels = np.concatenate([labels_neg, labels_pos])
-        self.one_hot = np.eye(len(self.names), dtype=np.int64)[labels]  # (N, K)
-        self.totals = self.one_hot.sum(axis=0)
-        self.before = scores_from_counts(self._counts(*original)[0], self.totals, self.names)
+        one_hot = np.eye(len(self.names), dtype=np.int64)[labels]  # (N, K)
+        masks = stratum_masks(self.requirements, columns or {}, len(labels), SEARCH_INPUTS)
+        # None: every input; a stratum: its inputs only.
+        self.one_hot = {None: one_hot} | {k: one_hot * m[:, None] for k, m in masks.items()}
+        self.totals = {k: matrix.sum(axis=0) for k, matrix in self.one_hot.items()}
+        self.before = self._scores(self._counts(*original), 0)
         self.check(self.before)  # an unknown label name fails here, before any search
 
-    def _counts(self, negatives: SetResults, positives: SetResults) -> np.ndarray:
+    def _counts(self, negatives: SetResults, positives: SetResults) -> dict:
         correct = np.concatenate([negatives.correct, positives.correct], axis=1)
-        return correct.astype(np.int64) @ self.one_hot  # (P, K)
+        return {k: correct.astype(np.int64) @ matrix for k, matrix in self.one_hot.items()}
 
-    def check(self, after: list[LabelScore]) -> list[RequirementResult]:
-        return check_requirements(self.requirements, compare_results(self.before, after))
+    def _scores(self, counts: dict, particle: int) -> dict[str | None, list[LabelScore]]:
+        return {
+            k: scores_from_counts(rows[particle], self.totals[k], self.names)
+            for k, rows in counts.items()
+        }
+
+    def check(self, after: dict[str | None, list[LabelScore]]) -> list[RequirementResult]:
+        strata = {k: compare_results(self.before[k], after[k]) for k in after if k is not None}
+        return check_requirements(
+            self.requirements, compare_results(self.before[None], after[None]), strata.get
+        )
 
     def results(
         self, negatives: SetResults, positives: SetResults
     ) -> list[list[RequirementResult]]:
         """Per particle, every requirement's verdict."""
         counts = self._counts(negatives, positives)
-        return [self.check(scores_from_counts(row, self.totals, self.names)) for row in counts]
+        return [self.check(self._scores(counts, p)) for p in range(len(counts[None]))]
 
     def __call__(self, negatives: SetResults, positives: SetResults) -> np.ndarray:
         """Violation (P,): 0 when every requirement holds, else the number broken plus the
@@ -116,10 +172,18 @@ def validation_path(text: str) -> Path:
     """``text`` as a split file, or the ``repair.h5`` in the folder it names."""
     path = Path(text)
     if path.is_dir():
-        path = path / "repair.h5"
+        path = path / SPLIT_FILENAME
     if not path.is_file():
         raise InputNotFoundError(f"--validation_data: no split file at {path}")
     return path
+
+
+def check_validation_strata(requirements: Sequence[Requirement], path: Path) -> None:
+    """Refuse, before any search, a protected condition the validation split cannot answer."""
+    from repair.core.data import SplitReader
+
+    with SplitReader(path) as reader:
+        stratum_masks(requirements, reader.extras(), len(reader), str(path))
 
 
 def validation_failures(
@@ -136,11 +200,16 @@ def validation_failures(
 
     with SplitReader(path) as reader:
         info = reader.info
+        masks = stratum_masks(requirements, reader.extras(), len(reader), str(path))
         before = predict_split(original, reader, batch_size, "validate original")
         after = predict_split(repaired, reader, batch_size, "validate repaired")
     names = [info.class_name(k) for k in range(info.num_classes)]
-    comparison = compare_results(
-        label_scores(before.true, before.predicted, info.num_classes, names),
-        label_scores(after.true, after.predicted, info.num_classes, names),
-    )
-    return failed(check_requirements(requirements, comparison))
+
+    def compare(mask: np.ndarray | slice) -> object:
+        return compare_results(
+            label_scores(before.true[mask], before.predicted[mask], info.num_classes, names),
+            label_scores(after.true[mask], after.predicted[mask], info.num_classes, names),
+        )
+
+    strata = {stratum: compare(mask) for stratum, mask in masks.items()}
+    return failed(check_requirements(requirements, compare(slice(None)), strata.get))

@@ -1,6 +1,8 @@
-"""Arachne's fitness formula and the per-particle scores: plain NumPy, shared by the batched
-TensorFlow evaluation (:mod:`.fitness`) and the swarm (:mod:`.pso`), which stays free of
-TensorFlow."""
+"""Arachne's fitness formula and the per-particle scores, in plain NumPy.
+
+Shared by the batched TensorFlow evaluation (:mod:`.fitness`) and the swarm (:mod:`.pso`),
+which stays free of TensorFlow.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""Arachne's ``optimize``: read the localized weights, cache activations, run the swarm.
+"""Arachne's ``optimize``: run the swarm (or DE) and keep its best patch or the original weights.
 
 Positives are sampled once (paper, Sec. 4: "200 positive inputs"); the layer activations feeding
-the earliest localized layer are computed once for every negative and sampled positive; then
-each swarm iteration scores all particles in one batched computation (:mod:`.fitness`).
+the earliest localized layer are computed once for every negative and sampled positive
+(:mod:`.search_space`); then each swarm iteration scores all particles in one batched
+computation (:mod:`.fitness`). The outcome is written as weights.csv and history.csv.
 """
 
 from __future__ import annotations
@@ -15,32 +16,40 @@ import numpy as np
 from tqdm import tqdm
 
 from repair.core.data import Batch, SplitReader
-from repair.core.resources import check_fits
 from repair.core.run_files import (
     HISTORY_FILENAME,
     WEIGHTS_FILENAME,
-    read_locations,
     write_history,
     write_repaired,
 )
 from repair.core.tf import keras
-from repair.errors import DataFormatError
 from repair.methods.arachne import activations, de, pso
 from repair.methods.arachne.config import (
     OptimizeConfig,
     parse_label_weights,
     protected_requirements,
 )
-from repair.methods.arachne.fitness import BatchedFitness, write_patch
+from repair.methods.arachne.fitness import BatchedFitness
 from repair.methods.arachne.protect import (
     RequirementGuard,
+    check_validation_strata,
     describe_failures,
     failed,
+    input_columns,
     input_weights,
     validation_failures,
     validation_path,
 )
 from repair.methods.arachne.scores import Objective
+from repair.methods.arachne.search_space import (
+    batched_fitness,
+    check_swarm_fits,
+    checked_locations,
+    in_batches,
+    repaired_copy,
+    sample_positives,
+    swarm_bounds,
+)
 from repair.methods.base import RepairTask
 
 
@@ -81,82 +90,13 @@ def keep_original(
     return best_fitness <= original_fitness or best_patched <= original_patched
 
 
-def checked_locations(model: keras.Model, path: Path) -> np.ndarray:
-    """The (M, 3) ``layer,i,j`` of ``weights.csv``, checked against the model's kernels."""
-    locations = read_locations(path)
-    for layer_index in sorted(set(int(k) for k in locations[:, 0])):
-        if layer_index >= len(model.layers):
-            raise DataFormatError(f"{path} names layer {layer_index}; the model has fewer layers")
-        kernel_shape = activations.kernel_matrix(
-            activations.check_targetable(model, layer_index)
-        ).shape
-        rows = locations[locations[:, 0] == layer_index]
-        if rows[:, 1].max() >= kernel_shape[0] or rows[:, 2].max() >= kernel_shape[1]:
-            raise DataFormatError(
-                f"{path} names a weight outside layer {layer_index}'s kernel {tuple(kernel_shape)}"
-            )
-    if len(np.unique(locations, axis=0)) != len(locations):
-        raise DataFormatError(f"{path} lists a weight twice")
-    activations.check_chain(model, int(locations[:, 0].min()))
-    return locations
-
-
-def sample_positives(rng: np.random.Generator, reader: SplitReader, count: int | str) -> Batch:
-    """``count`` positives drawn once without replacement (all of them when fewer, or when
-    ``count`` is ``'all'``)."""
-    size = len(reader) if count == "all" else min(int(count), len(reader))
-    return reader.read_indices(np.sort(rng.choice(len(reader), size=size, replace=False)))
-
-
-def in_batches(batch: Batch, size: int) -> list[Batch]:
-    return [batch.select(slice(start, start + size)) for start in range(0, len(batch), size)]
-
-
-def swarm_bounds(
-    model: keras.Model, locations: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per localized weight (M,): initial mean and std, and the lowest and highest speed."""
-    mean, std, low, high = (np.zeros(len(locations)) for _ in range(4))
-    for layer_index in sorted(set(int(k) for k in locations[:, 0])):
-        where = locations[:, 0] == layer_index
-        kernel = activations.kernel_matrix(model.layers[layer_index])
-        mean[where], std[where] = pso.sibling_normal(
-            kernel, locations[where, 1], locations[where, 2]
-        )
-        low[where], high[where] = pso.speed_bounds(kernel)
-    return mean, std, low, high
-
-
-def repaired_copy(model: keras.Model, locations: np.ndarray, values: np.ndarray) -> keras.Model:
-    """A new model equal to ``model`` with the localized weights set to ``values``."""
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    write_patch(copy, locations, values)
-    return copy
-
-
-def swarm_bytes(model: keras.Model, locations: np.ndarray, num_particles: int) -> float:
-    """Memory the swarm takes for ``num_particles`` over the M weights at ``locations``: about
-    eight float64 (P, M) arrays in the PSO step, the (P, M, units) float32 patch of the fitness,
-    and one input's activations per particle (inputs are chunked, particles are not)."""
-    layers = sorted({int(k) for k in locations[:, 0]})
-    units = max(int(model.layers[k].kernel.shape[-1]) for k in layers)
-    widest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers[layers[0] :])
-    per_particle = 8 * 8 * len(locations) + 4 * len(locations) * units + 4 * 4 * widest
-    return float(num_particles) * per_particle
-
-
-def check_swarm_fits(model: keras.Model, locations: np.ndarray, num_particles: int) -> None:
-    """Refuse a swarm (or DE population) that cannot fit in memory before allocating it."""
-    check_fits(f"--num_particles={num_particles}", swarm_bytes(model, locations, num_particles))
-
-
 def _fitness_objective(
     task: RepairTask,
     options: OptimizeConfig,
     evaluate: BatchedFitness,
     original: np.ndarray,
     labels: tuple[np.ndarray, np.ndarray],
+    positives: SplitReader | Batch,
 ) -> tuple[Objective | None, RequirementGuard | None]:
     """The fitness other than plain Eq. 1 (--fitness, --label_weights, --protect), or None."""
     kind = options.resolved_fitness
@@ -171,7 +111,13 @@ def _fitness_objective(
     guard = None
     if options.protect is not None:
         requirements = protected_requirements(options.protect)
-        guard = RequirementGuard(requirements, *labels, names, evaluate.results(original[None]))
+        extras = positives.extras() if isinstance(positives, SplitReader) else positives.extras
+        columns = input_columns(task.negatives.extras(), extras)  # the inputs' conditions
+        guard = RequirementGuard(
+            requirements, *labels, names, evaluate.results(original[None]), columns
+        )
+        if options.validation_data is not None:  # a bad condition fails before the search
+            check_validation_strata(requirements, validation_path(options.validation_data))
     alpha = float(options.alpha) if kind == "tosem" else 1.0  # Arachne's normalized: no alpha
     return Objective(kind, alpha, weights[0], weights[1], guard), guard
 
@@ -230,27 +176,6 @@ def _run_de(model, locations, options, rng, evaluate, bar) -> Found:  # noqa: AN
 
 def history_row(generation: int, best: de.Best) -> tuple[int, float, int, int]:
     return (generation, best.fitness, best.patched, best.intact)
-
-
-def batched_fitness(
-    task: RepairTask,
-    locations: np.ndarray,
-    negative_batches,
-    positive_batches,  # noqa: ANN001
-) -> tuple[BatchedFitness, np.ndarray]:
-    """The batched fitness of patches of ``locations`` on those inputs (cached once), and the
-    (M,) original values of the weights."""
-    model = task.model
-    first = int(locations[:, 0].min())
-    first_rows = locations[locations[:, 0] == first, 1]
-    negatives_cache = activations.cache_layer(model, first, first_rows, negative_batches)
-    positives_cache = activations.cache_layer(model, first, first_rows, positive_batches)
-    kernels = {k: activations.kernel_matrix(model.layers[k]) for k in set(locations[:, 0])}
-    original = np.array([kernels[k][i, j] for k, i, j in locations], dtype=np.float32)
-    fitness = BatchedFitness(
-        model, locations, original, negatives_cache, positives_cache, task.device
-    )
-    return fitness, original
 
 
 def run_with_progress(run, model, locations, options, rng, evaluate, progress) -> Found:  # noqa: ANN001
@@ -316,6 +241,7 @@ def search_patch(
     model = task.model
     locations = checked_locations(model, task.output_dir / WEIGHTS_FILENAME)
     check_swarm_fits(model, locations, options.num_particles)
+    positives: SplitReader | Batch = task.positives
     if options.uses_all_positives:
         positive_batches = task.positives.batches(task.batch_size)
     else:
@@ -325,7 +251,9 @@ def search_patch(
         task, locations, task.negatives.batches(task.batch_size), positive_batches
     )
     labels = (evaluate.negatives[2].numpy(), evaluate.positives[2].numpy())
-    evaluate.objective, guard = _fitness_objective(task, options, evaluate, original, labels)
+    evaluate.objective, guard = _fitness_objective(
+        task, options, evaluate, original, labels, positives
+    )
     run = _run_de if options.resolved_search == "de" else run_pso
     found = run_with_progress(run, model, locations, options, rng, evaluate, progress)
     unpatched = evaluate(original[None])

@@ -1,5 +1,7 @@
-"""What NeuRecover reads from the training history: the previous checkpoint, its kernels mapped
-onto the model's layers, and the inputs it got right that the model gets wrong.
+"""What NeuRecover reads from the training history: the previous checkpoint and its verdicts.
+
+The previous checkpoint, its kernels mapped onto the model's layers, and the inputs it got
+right that the model gets wrong.
 
 Tokui et al., "NeuRecover: Regression-Controlled Repair of Deep Neural Networks with Training
 History", SANER 2022: a *degraded* input is one the second-to-last checkpoint classified

@@ -1,6 +1,7 @@
-"""NeuRecover's fault localisation (Tokui et al., SANER 2022, Sec. III-B): a weight is a suspect
-when the loss on the degraded inputs is sensitive to it, when it carries much of their signal
-(forward impact), and when the last epoch of training changed it most.
+"""NeuRecover's fault localisation (Tokui et al., SANER 2022, Sec. III-B): the suspect weights.
+
+A weight is a suspect when the loss on the degraded inputs is sensitive to it, when it carries
+much of their signal (forward impact), and when the last epoch of training changed it most.
 
 The gradient is the loss gradient: the public toolkit differentiates the sum of the softmax
 outputs, which is 1 whatever the weights, so its gradient objective is identically zero. Each
@@ -15,7 +16,7 @@ import numpy as np
 from repair.core.data import Batch
 from repair.core.tf import keras
 from repair.methods.arachne.localize import Localization, objectives_of_layer
-from repair.methods.arachne.search import in_batches
+from repair.methods.arachne.search_space import in_batches
 
 
 def pareto_front_nd(objectives: np.ndarray) -> np.ndarray:

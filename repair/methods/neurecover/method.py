@@ -1,5 +1,7 @@
-"""The ``neurecover`` repair method (Tokui et al., "NeuRecover: Regression-Controlled Repair of
-Deep Neural Networks with Training History", SANER 2022).
+"""The ``neurecover`` repair method: repair what the last epoch of training broke.
+
+Tokui et al., "NeuRecover: Regression-Controlled Repair of Deep Neural Networks with Training
+History", SANER 2022.
 
 It repairs what the last epoch of training broke: the degraded inputs (right at the
 second-to-last checkpoint, wrong now). Localisation uses the loss gradient, the forward impact

@@ -1,6 +1,9 @@
-"""NeuRecover's search: Arachne's particle swarm on the batched fitness, over the degraded
-inputs (to fix) and every positive (to keep), with the normalised fitness (Tokui et al., SANER
-2022, Sec. III-C): each set's term divided by its own size, the degraded inputs' times alpha."""
+"""NeuRecover's search: Arachne's particle swarm with NeuRecover's normalised fitness.
+
+Over the degraded inputs (to fix) and every positive (to keep), on the batched fitness (Tokui et
+al., SANER 2022, Sec. III-C): each set's term divided by its own size, the degraded inputs'
+times alpha.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +15,16 @@ from repair.core.run_files import WEIGHTS_FILENAME
 from repair.methods.arachne.scores import Objective
 from repair.methods.arachne.search import (
     SearchOutcome,
-    batched_fitness,
-    check_swarm_fits,
-    checked_locations,
-    in_batches,
     kept_or_patched,
     outcome,
     run_pso,
     run_with_progress,
+)
+from repair.methods.arachne.search_space import (
+    batched_fitness,
+    check_swarm_fits,
+    checked_locations,
+    in_batches,
 )
 from repair.methods.base import RepairTask
 from repair.methods.neurecover import history
