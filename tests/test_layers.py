@@ -27,6 +27,7 @@ RANK = {
     "robustness": 2,
     "drift": 2,
     "variability": 2,
+    "risk": 2,  # existence, miss rate and risk of an operating condition
     "datasets": 2,
     "models": 2,  # architecture plugins, like datasets/
     "executors": 2,

@@ -1,5 +1,7 @@
-"""``repair evaluate --holdout F``: the runs of the held-out protocol
-(:mod:`repair.variability.holdout`), planned here and run by :func:`repair.app.evaluation.run_all`.
+"""``repair evaluate --holdout F``: the runs of the held-out protocol, planned as jobs.
+
+The protocol itself is :mod:`repair.variability.holdout`; the jobs are run by
+:func:`repair.app.evaluation.run_all` on the chosen executor.
 
 Run ``k`` (seed ``random_state + k``) writes ``<output_dir>/run_<k>/``: ``data/negative/repair.h5``
 (the half it repairs), ``data/heldout/repair.h5`` (the half it never sees), and what

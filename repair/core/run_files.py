@@ -3,8 +3,9 @@
 A repair run folder holds ``weights.csv`` (localize, then optimize), ``history.csv``,
 ``summary.json`` and ``repair/model.keras`` (optimize), ``results.json`` (a model measured per
 label) and, in a data folder, the ``repair target`` layout (``positive/``, ``negative/<true>/``,
-each with ``repair.h5`` and ``labels.json``). Every write is atomic; ``optimize`` commits its whole
-output set at once (:func:`staged_outputs`).
+each with ``repair.h5`` and ``labels.json``), and the crops ``utils risk_calculation_tool``
+copies (``matched_data/``, ``misrecognition_data/``). Every write is atomic; ``optimize``
+commits its whole output set at once (:func:`staged_outputs`).
 
 ``weights.csv`` has no header. After ``localize`` its rows are ``layer,i,j,value``; after
 ``optimize`` they are ``layer,i,j,original,repaired``. ``layer`` is the index in
@@ -47,6 +48,9 @@ TARGET_HOLDOUT_DIRNAME = "holdout"  # `repair target --holdout`: holdout/<source
 # `evaluate --holdout`: run_<k>/data/negative/ (the repair half), run_<k>/data/heldout/.
 HOLDOUT_DATA_DIRNAME = "data"
 HELDOUT_DIRNAME = "heldout"
+# `repair utils risk_calculation_tool`: crops of the matched and of the misrecognised images.
+MATCHED_DIRNAME = "matched_data"
+MISRECOGNITION_DIRNAME = "misrecognition_data"
 HISTORY_HEADER = ("iteration", "best_fitness", "patched", "intact")
 
 
