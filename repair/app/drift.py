@@ -17,14 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from repair.core.files import csv_text, staged_set, write_json_atomic, write_text_atomic
+from repair.core.files import csv_text, write_json_atomic, write_text_atomic
 from repair.core.run_files import holds_target_layout, negative_dir, positive_dir
+from repair.core.staging import staged
 from repair.drift.cluster import ClusterRow
 from repair.drift.labels import LabelRow
 from repair.drift.report import DriftReport, DriftSettings, compare_embeddings
 from repair.errors import DataFormatError
 
-STAGING_PREFIX = ".drift-staging-"
+DRIFT_COMMAND = "drift"
 DRIFT_JSON = "drift.json"
 LABELS_CSV = "drift_labels.csv"
 CLUSTERS_CSV = "drift_clusters.csv"
@@ -318,13 +319,13 @@ def write_outputs(
     output_dir: Path, report: DriftReport, summary: dict[str, object], title: str
 ) -> list[Path]:
     """Write drift.json, the CSV tables and drift.png into ``output_dir`` as one set (an
-    interrupted run leaves the previous set whole). A drift_clusters.csv of an earlier run is
+    interrupted run leaves the previous set whole). A drift_clusters.csv an earlier run wrote is
     removed when the cluster method did not run this time, so the set never mixes runs."""
     from repair.reports import save_png
     from repair.reports.drift import drift_figure
 
     names = [DRIFT_JSON, LABELS_CSV, CHART_PNG]
-    with staged_set(output_dir, STAGING_PREFIX, last=DRIFT_JSON) as stage:
+    with staged(output_dir, DRIFT_COMMAND, last=DRIFT_JSON) as stage:
         write_text_atomic(stage / LABELS_CSV, labels_csv(report.labels))
         if report.clusters is not None:
             text = clusters_csv(report.clusters, report.class_names)
@@ -332,8 +333,6 @@ def write_outputs(
             names.insert(2, CLUSTERS_CSV)
         save_png(drift_figure(report.clusters, report.labels, title), stage / CHART_PNG)
         write_json_atomic(stage / DRIFT_JSON, summary)
-    if report.clusters is None:
-        (output_dir / CLUSTERS_CSV).unlink(missing_ok=True)
     return [output_dir / name for name in names]
 
 

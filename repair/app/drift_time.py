@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from repair.app.drift import CLUSTERS_CSV, SetComparison, compare_set, embed_baseline
-from repair.core.files import csv_text, staged_set, write_text_atomic
+from repair.app.drift import SetComparison, compare_set, embed_baseline
+from repair.core.files import csv_text, write_text_atomic
 from repair.core.run_files import DRIFT_OVER_TIME_CSV, DRIFT_OVER_TIME_PNG
+from repair.core.staging import staged
 from repair.drift.report import DriftSettings
 from repair.errors import InputNotFoundError
 
-STAGING_PREFIX = ".drift-time-staging-"
+DRIFT_OVER_TIME_COMMAND = "drift_over_time"  # its manifest: .repair-drift_over_time.json
 FIELDS = ("statistic", "threshold", "p_value", "drift")
 
 
@@ -134,7 +135,7 @@ def _compare_sets(  # noqa: PLR0913
     index, embedded = embed_baseline(model, baseline, layer, batch_size)
     names = set_names(currents)
     comparisons: list[SetComparison] = []
-    with staged_set(output_dir, STAGING_PREFIX, last=DRIFT_OVER_TIME_CSV) as stage:
+    with staged(output_dir, DRIFT_OVER_TIME_COMMAND, last=DRIFT_OVER_TIME_CSV) as stage:
         for name, current in zip(names, currents, strict=True):
             comparison = compare_set(
                 model,
@@ -157,8 +158,6 @@ def _compare_sets(  # noqa: PLR0913
         write_text_atomic(stage / DRIFT_OVER_TIME_CSV, csv_text(table))
     for name, comparison in zip(names, comparisons, strict=True):
         comparison.files = [output_dir / name / path.name for path in comparison.files]
-        if comparison.report.clusters is None:  # never mix an earlier run's table in
-            (output_dir / name / CLUSTERS_CSV).unlink(missing_ok=True)
     files = [output_dir / DRIFT_OVER_TIME_CSV, output_dir / DRIFT_OVER_TIME_PNG]
     return DriftOverTime(names, comparisons, rows, files)
 

@@ -10,7 +10,6 @@ The reference toolkit's command lines and results.json schema are kept (docs/for
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +85,7 @@ def risk_calculation(
     matched_data/ and the misrecognised ones to misrecognition_data/<true>/<predicted>/."""
     from repair.app import risk_inputs as inputs
     from repair.core.files import make_output_dir, write_text_atomic
-    from repair.core.owned import commit_staged, remove_stale_temporaries, staging_folder
+    from repair.core.staging import staged
     from repair.risk import rates
 
     attributes = tuple(attributes)
@@ -130,9 +129,7 @@ def risk_calculation(
         response["risk"] = rates.risk_json(rows)
 
     output_dir = make_output_dir(output_dir)
-    remove_stale_temporaries(output_dir, RISK_COMMAND)
-    staging = staging_folder(output_dir, RISK_COMMAND)
-    try:
+    with staged(output_dir, RISK_COMMAND, last=RESULTS_FILENAME) as staging:
         copied, missing = 0, []
         if crops is not None:
             copied, missing = _copy(
@@ -140,9 +137,6 @@ def risk_calculation(
             )
         text = json.dumps({"response": response}, indent=4 if format_json else None)
         write_text_atomic(staging / RESULTS_FILENAME, text + "\n")
-        commit_staged(staging, output_dir, RISK_COMMAND)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return RiskResult(
         response, tuple(rows), names, output_dir / RESULTS_FILENAME, copied, tuple(missing)
     )

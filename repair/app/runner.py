@@ -3,8 +3,8 @@
 Loads and checks the model and the data, refuses empty input sets, saves the repaired model to
 ``<output_dir>/repair/model.keras`` and writes ``summary.json`` (docs/formats.md). The repair
 rate is the share of negatives the repaired model classifies correctly, the break rate the share
-of positives it gets wrong, both in percent and on the whole sets given. ``optimize`` commits its
-outputs (weights.csv, history.csv, the model, summary.json) as one set."""
+of positives it gets wrong, both in percent and on the whole sets given. ``localize`` commits its
+files, ``optimize`` its outputs (weights.csv, history.csv, the model, summary.json), as one set."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import numpy as np
 from repair.core import run_files
 from repair.core.data import SplitReader
 from repair.core.run_files import split_path
+from repair.core.staging import staged
 from repair.errors import DataFormatError
 from repair.methods.base import LocalizeResult, RepairMethod, RepairTask
 
@@ -72,6 +73,9 @@ def repair_task(
         )
 
 
+LOCALIZE_COMMAND = "localize"
+
+
 def make_options(method_class: type, options: Any, step: str) -> Any:
     """``options`` or the method's defaults for ``step`` (``localize`` or ``optimize``)."""
     return options if options is not None else getattr(method_class, f"{step}_options")()
@@ -94,7 +98,9 @@ def localize(
     bidirectional localizer); without it, such a method takes the ``positive/`` folder that
     ``repair target`` wrote beside the ``negative/`` one holding ``target_data_dir`` (and says
     so in the result's notes). ``seed``: for a method that samples them. A Pareto front the
-    method returns is drawn here as ``pareto_front.png``.
+    method returns is drawn here as ``pareto_front.png``. The files are committed as one set
+    (:mod:`repair.core.staging`): a ``pareto_front.png`` the last localize drew goes when this
+    one draws none.
     """
     options = make_options(method, options, "localize")
     notes: tuple[str, ...] = ()
@@ -103,15 +109,43 @@ def localize(
         if positive_inputs_dir is not None:
             beside = run_files.layout_root(target_data_dir) / run_files.NEGATIVE_DIRNAME
             notes = (f"positive inputs: {positive_inputs_dir} (found beside {beside})",)
+    output = Path(output_dir or target_data_dir)
+    with staged(output, LOCALIZE_COMMAND) as stage:
+        result = _localize_into(
+            stage,
+            method,
+            model_dir,
+            target_data_dir,
+            options,
+            batch_size,
+            positive_inputs_dir,
+            seed,
+        )
+    moved = [Path(path) for path in result.files]
+    moved = [output / p.relative_to(stage) if p.is_relative_to(stage) else p for p in moved]
+    return replace(result, files=tuple(moved), notes=(*result.notes, *notes))
+
+
+def _localize_into(  # noqa: PLR0913
+    stage: Path,
+    method: type[RepairMethod],
+    model_dir: Path,
+    target_data_dir: Path,
+    options: Any,
+    batch_size: int,
+    positive_inputs_dir: Path | None,
+    seed: int,
+) -> LocalizeResult:
+    """Run ``method``'s localize with its files (and the Pareto chart) written into ``stage``."""
     with repair_task(
         model_dir=model_dir,
         target_data_dir=target_data_dir,
-        output_dir=output_dir,
+        output_dir=stage,
         positive_inputs_dir=positive_inputs_dir,
         batch_size=batch_size,
         seed=seed,
     ) as task:
-        result = replace(method().localize(task, options), notes=notes)
+        result = method().localize(task, options)
         if result.pareto is None:
             return result
         from repair.reports import save_png

@@ -8,7 +8,6 @@ report`` calls the same two. TensorFlow is imported inside.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +15,12 @@ import h5py
 import numpy as np
 from tqdm import tqdm
 
-from repair.core.files import atomic_path, staged_set
+from repair.core.files import atomic_path
 from repair.core.run_files import OVERLAYS_DIRNAME, SALIENCY_FILENAME
+from repair.core.staging import staged
 
-STAGING_PREFIX = ".saliency-staging-"
+SALIENCY_COMMAND = "saliency"  # its manifest: .repair-saliency.json
 EXPLAINS = ("pred", "true")
-OVERLAY_NAME = re.compile(r"^\d+\.png$")
 METHOD = "Grad-CAM (Selvaraju et al., ICCV 2017)"
 
 
@@ -96,7 +95,7 @@ def saliency(
     overlays: list[str] = []
     with (
         SplitReader(data) as reader,
-        staged_set(output_dir, STAGING_PREFIX, last=SALIENCY_FILENAME) as stage,
+        staged(output_dir, SALIENCY_COMMAND, last=SALIENCY_FILENAME) as stage,
     ):
         info = reader.info
         check_model_matches(model, info)
@@ -131,7 +130,6 @@ def saliency(
             )
             if info.class_names is not None:
                 file.attrs["class_names"] = list(info.class_names)
-    _drop_stale_overlays(output_dir / OVERLAYS_DIRNAME, set(overlays))
     return SaliencyResult(
         layer_index=explain.layer_index,
         layer_name=explain.layer_name,
@@ -142,12 +140,3 @@ def saliency(
         maps_path=output_dir / SALIENCY_FILENAME,
         overlays=tuple(output_dir / OVERLAYS_DIRNAME / name for name in overlays),
     )
-
-
-def _drop_stale_overlays(folder: Path, kept: set[str]) -> None:
-    """Remove the overlays an earlier run wrote (``<position>.png``) that this run did not,
-    so the folder never mixes runs; other files are left alone."""
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if OVERLAY_NAME.match(path.name) and path.name not in kept:
-                path.unlink()

@@ -132,20 +132,23 @@ def iteration_table(
     iterations.csv, iterations.md and iterations.png into ``output_dir`` (default: run_dir)."""
     from repair.core.files import write_text_atomic
     from repair.core.iterations import best_iteration, iteration_rows, rows_to_csv, rows_to_markdown
+    from repair.core.staging import staged
     from repair.reports._figure import save_png, shorten
     from repair.reports.lines import accuracy_over_iterations, label_phrase
 
     name, rows = iteration_rows(run_dir, label, iterations)
-    output_dir = output_dir or run_dir
+    output_dir = Path(output_dir or run_dir)
     table = rows_to_markdown(name, rows)
-    csv_path = write_text_atomic(output_dir / "iterations.csv", rows_to_csv(name, rows))
-    md_path = write_text_atomic(output_dir / "iterations.md", table + "\n")
     title = title or (
         f"Accuracy of {label_phrase(name)} over repair iterations\nrun: {shorten(str(run_dir))}"
     )
-    png = save_png(accuracy_over_iterations(rows, name, title), output_dir / "iterations.png")
-    best = best_iteration(rows)
-    return IterationTable(name, tuple(rows), table, best, (csv_path, md_path, png))
+    names = ("iterations.csv", "iterations.md", "iterations.png")
+    with staged(output_dir, "iteration_table") as stage:  # the three files of one table
+        write_text_atomic(stage / names[0], rows_to_csv(name, rows))
+        write_text_atomic(stage / names[1], table + "\n")
+        save_png(accuracy_over_iterations(rows, name, title), stage / names[2])
+    written = tuple(output_dir / file for file in names)
+    return IterationTable(name, tuple(rows), table, best_iteration(rows), written)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 :mod:`repair.variability.analysis` measures; this writes ``variability.json``,
 ``per_input.csv``, ``unstable/repair.h5`` (when some inputs are unstable) and draws
-``variability.png`` with :mod:`repair.reports.variability`.
+``variability.png`` with :mod:`repair.reports.variability`, committed as one set (a rerun
+with no unstable input removes the last run's ``unstable/repair.h5``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+VARIABILITY_COMMAND = "variability"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ def variability(
     from repair.app.tracking import command_run
     from repair.core.files import csv_text, write_json_atomic, write_text_atomic
     from repair.core.run_files import SPLIT_FILENAME
+    from repair.core.staging import staged
     from repair.reports._figure import save_png
     from repair.reports.variability import label_spread_chart
     from repair.variability.analysis import (
@@ -85,15 +89,15 @@ def variability(
         )
         measured.report["split_reason"] = reason
         output_dir = Path(output_dir)
-        written = [write_json_atomic(output_dir / REPORT_FILENAME, measured.report)]
-        written.append(
-            write_text_atomic(output_dir / PER_INPUT_FILENAME, csv_text(measured.per_input))
-        )
-        if len(measured.unstable):
-            unstable = output_dir / UNSTABLE_DIRNAME / SPLIT_FILENAME
-            written.append(Path(write_subset(split, measured.unstable, unstable)))
-        chart = label_spread_chart(measured.report)
-        written.append(save_png(chart, output_dir / CHART_FILENAME))
+        names = [REPORT_FILENAME, PER_INPUT_FILENAME, CHART_FILENAME]
+        with staged(output_dir, VARIABILITY_COMMAND) as stage:
+            write_json_atomic(stage / REPORT_FILENAME, measured.report)
+            write_text_atomic(stage / PER_INPUT_FILENAME, csv_text(measured.per_input))
+            if len(measured.unstable):
+                names.insert(2, f"{UNSTABLE_DIRNAME}/{SPLIT_FILENAME}")
+                write_subset(split, measured.unstable, stage / UNSTABLE_DIRNAME / SPLIT_FILENAME)
+            save_png(label_spread_chart(measured.report), stage / CHART_FILENAME)
+        written = [output_dir / name for name in names]
         tracked.log_report(measured.report)
         tracked.log_files(written, root=output_dir)
         return VariabilityResult(measured.report, tuple(written))

@@ -4,13 +4,13 @@ The CSV's header is ``image_id,<key>,...``; each row gives one image's values, m
 the ``image_ids`` of the splits (train/val/test/repair.h5 in the folder). An image the CSV does
 not list gets ``undefined``; an id of the CSV that no split holds is an error, and so is a key
 that is not a plain identifier or is one of the split's own keys. Every file is rewritten in
-batches to a temporary sibling, and all are renamed into place only when all were written.
+batches into a staging folder, and all are committed into place as one set
+(:mod:`repair.core.staging`): a kill leaves the old splits, or the next run finishes the new.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +20,11 @@ import numpy as np
 from repair.core.conditions import UNDEFINED
 from repair.core.data import SplitReader, SplitWriter
 from repair.core.data.format import SPLIT_NAMES, check_extra_name
-from repair.core.files import temporary_sibling
+from repair.core.staging import staged
 from repair.errors import ConfigError, DataFormatError, InputNotFoundError
 
 ID_COLUMN = "image_id"
+ADD_ATTRIBUTES_COMMAND = "add_attributes"
 READ_BATCH = 1024
 
 
@@ -138,18 +139,13 @@ def add_attributes(data_dir: Path, table: AttributeTable) -> AddedAttributes:
     """Add the table's keys to every split of ``data_dir``; nothing changes on an error."""
     files = split_files(data_dir)
     _check_ids(table, [_ids_of(path) for path in files], files)
-    staged: dict[Path, Path] = {path: temporary_sibling(path) for path in files}
     counts = []
-    try:
-        for path, tmp in staged.items():
-            named = _rewrite(path, tmp, table)
-            with SplitReader(tmp) as reader:
+    # The splits stay prepare's (its manifest lists them): borrowed, so moved but never recorded.
+    with staged(data_dir, ADD_ATTRIBUTES_COMMAND, borrowed=[p.name for p in files]) as stage:
+        for path in files:
+            named = _rewrite(path, stage / path.name, table)
+            with SplitReader(stage / path.name) as reader:
                 counts.append((path, len(reader), named))
-        for path, tmp in staged.items():
-            os.replace(tmp, path)
-    finally:
-        for tmp in staged.values():
-            tmp.unlink(missing_ok=True)
     return AddedAttributes(table.keys, tuple(counts))
 
 

@@ -1,4 +1,7 @@
-"""Atomic file writes: an interrupted command never leaves a half-written output behind."""
+"""Atomic single-file writes: an interrupted command never leaves a half-written file behind.
+
+A set of files written as one goes through :mod:`repair.core.staging`.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,13 @@ import csv
 import io
 import json
 import os
-import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from repair.errors import DataFormatError, OutputDirError, RepairError
-
-COMMITTED_MARK = ".committed"  # in a staging folder: its files are to be moved into place
+from repair.errors import DataFormatError, OutputDirError
 
 
 def temporary_sibling(target: Path) -> Path:
@@ -112,98 +112,3 @@ def check_plain_name(name: object, what: str) -> str:
             "(no '/', '\\', '..', NUL or empty name)"
         )
     return name
-
-
-def _link_inputs(output_dir: Path, stage: Path) -> None:
-    """Hard-link ``output_dir``'s top-level files into ``stage``, so what writes into the stage
-    reads the inputs it expects (optimize: localize's weights.csv). Atomic writes replace a
-    link, never change the file it points to."""
-    for path in output_dir.iterdir():
-        if path.is_file() and not path.name.startswith("."):
-            try:
-                os.link(path, stage / path.name)
-            except OSError:
-                shutil.copy2(path, stage / path.name)
-
-
-def _changed_files(output_dir: Path, stage: Path, last: str | None) -> list[Path]:
-    """Files in ``stage`` that are new or rewritten (not links to ``output_dir``'s), relative;
-    the file named ``last`` last (a record whose presence means the set is whole)."""
-    changed = []
-    for path in sorted(stage.rglob("*")):
-        if not path.is_file() or path.name == COMMITTED_MARK:
-            continue
-        relative = path.relative_to(stage)
-        old = output_dir / relative
-        if old.is_file() and os.path.samefile(old, path):
-            continue
-        changed.append(relative)
-    return sorted(changed, key=lambda relative: last is not None and relative == Path(last))
-
-
-def _finish_commit(stage: Path, output_dir: Path) -> None:
-    """Move the files the committed mark lists into place (again), then drop the stage."""
-    for line in (stage / COMMITTED_MARK).read_text(encoding="utf-8").splitlines():
-        source = stage / line
-        if source.is_file():
-            target = output_dir / line
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-    shutil.rmtree(stage, ignore_errors=True)
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs (one we may not signal counts as running)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def recover_staged_sets(output_dir: Path, prefix: str) -> None:
-    """Finish a file set a killed command had committed (:func:`staged_set`); drop one it had
-    not.
-
-    A stage marked committed is moved into place (roll forward); an unmarked stage of a process
-    that no longer runs is removed (its files never reached the folder).
-    """
-    if not output_dir.is_dir():
-        return
-    for stage in output_dir.glob(f"{prefix}*"):
-        if (stage / COMMITTED_MARK).is_file():
-            _finish_commit(stage, output_dir)
-            continue
-        pid = stage.name[len(prefix) :].split("-")[0]
-        if not (pid.isdigit() and pid_alive(int(pid))):
-            shutil.rmtree(stage, ignore_errors=True)
-
-
-@contextmanager
-def staged_set(output_dir: Path, prefix: str, last: str | None = None) -> Iterator[Path]:
-    """Yield a staging folder holding links to ``output_dir``'s files; write a run's outputs
-    there. When the block succeeds the changed files replace the old ones as one set: a mark
-    lists them first, so a kill during the moves is finished by the next reader
-    (:func:`recover_staged_sets`); a kill before leaves the old set untouched."""
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    recover_staged_sets(output_dir, prefix)
-    stage = output_dir / f"{prefix}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    stage.mkdir()
-    try:
-        _link_inputs(output_dir, stage)
-        yield stage
-        changed = _changed_files(output_dir, stage, last)
-        write_text_atomic(stage / COMMITTED_MARK, "".join(f"{p.as_posix()}\n" for p in changed))
-    except RepairError as error:  # name the user's files, not their links in the hidden stage
-        shutil.rmtree(stage, ignore_errors=True)
-        message = str(error).replace(str(stage), str(output_dir))
-        if message == str(error):
-            raise
-        raise type(error)(message) from error
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    _finish_commit(stage, output_dir)

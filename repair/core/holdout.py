@@ -7,7 +7,6 @@ held-out part of ``corrupted/fog_3.h5`` is still audited as fog at intensity 3.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,13 @@ from repair.core.conditions import Condition, check_conditions, condition_mask
 from repair.core.data import SplitReader, SplitWriter
 from repair.core.files import temporary_sibling
 from repair.core.run_files import TARGET_HOLDOUT_DIRNAME
-from repair.core.split import TargetSummary, split_positive_negative
+from repair.core.split import (
+    TARGET_COMMAND,
+    TargetSummary,
+    split_positive_negative,
+    write_target_layout,
+)
+from repair.core.staging import staged
 from repair.core.tf import keras
 from repair.errors import ConfigError
 
@@ -80,8 +85,9 @@ def split_with_holdout(
 ) -> tuple[TargetSummary, HeldOut | None]:
     """``repair target`` with an optional holdout: with ``fraction``, hold that share of each
     label out into ``data_dir/holdout/<source name>`` and split only the rest into positives and
-    negatives. The held-out file appears only when the split succeeded. With ``where``, only
-    the images of those conditions are split and held out."""
+    negatives. The held-out file is part of target's set: it appears only with the split, and a
+    rerun without a holdout removes it. With ``where``, only the images of those conditions are
+    split and held out."""
     if fraction is None:
         return split_positive_negative(model, source, data_dir, batch_size, where=where), None
     with SplitReader(source) as reader:
@@ -94,14 +100,13 @@ def split_with_holdout(
     held = np.zeros(len(labels), dtype=bool)
     if matched.any():
         held[matched] = holdout_mask(labels[matched], fraction, seed)
-    held_path = data_dir / TARGET_HOLDOUT_DIRNAME / source.name
     kept_tmp = temporary_sibling(data_dir / source.name)
-    held_tmp = temporary_sibling(held_path)
     try:
-        write_parts(source, held, kept_tmp, held_tmp)
-        summary = split_positive_negative(model, kept_tmp, data_dir, batch_size, where=where)
-        os.replace(held_tmp, held_path)
+        with staged(data_dir, TARGET_COMMAND) as staging:
+            held_staged = staging / TARGET_HOLDOUT_DIRNAME / source.name
+            held_staged.parent.mkdir(parents=True)
+            write_parts(source, held, kept_tmp, held_staged)
+            summary = write_target_layout(model, kept_tmp, staging, batch_size, where=where)
     finally:
         kept_tmp.unlink(missing_ok=True)
-        held_tmp.unlink(missing_ok=True)
-    return summary, HeldOut(held_path, int(held.sum()))
+    return summary, HeldOut(data_dir / TARGET_HOLDOUT_DIRNAME / source.name, int(held.sum()))

@@ -22,13 +22,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from repair.core.files import (
-    csv_text,
-    recover_staged_sets,
-    staged_set,
-    write_json_atomic,
-    write_text_atomic,
-)
+from repair.core.files import csv_text, write_json_atomic, write_text_atomic
+from repair.core.staging import recover, staged, staging_prefix
 from repair.errors import DataFormatError, InputNotFoundError
 
 if TYPE_CHECKING:  # numpy is imported where it is used: the CLI reads the names at startup
@@ -221,18 +216,27 @@ def read_summary_if_any(output_dir: Path) -> dict | None:
 
 
 # optimize's output set: written into a hidden staging folder, then committed at once.
-STAGING_PREFIX = ".optimize-staging-"
+OPTIMIZE_COMMAND = "optimize"
+STAGING_PREFIX = staging_prefix(OPTIMIZE_COMMAND)
 
 
 def recover_staged(output_dir: Path) -> None:
     """Finish an optimize output set a killed run had committed; drop one it had not."""
-    recover_staged_sets(Path(output_dir), STAGING_PREFIX)
+    recover(Path(output_dir), OPTIMIZE_COMMAND)
 
 
 def staged_outputs(output_dir: Path) -> AbstractContextManager[Path]:
-    """A staging folder for optimize's outputs, committed into ``output_dir`` as one set
-    (``summary.json`` last); see :func:`repair.core.files.staged_set`."""
-    return staged_set(Path(output_dir), STAGING_PREFIX, last=SUMMARY_FILENAME)
+    """A staging folder holding links to ``output_dir``'s files, for optimize's outputs,
+    committed into ``output_dir`` as one set (``summary.json`` last; what an earlier optimize
+    wrote and this one does not is removed; weights.csv stays localize's); see
+    :func:`repair.core.staging.staged`."""
+    return staged(
+        Path(output_dir),
+        OPTIMIZE_COMMAND,
+        link_inputs=True,
+        borrowed=(WEIGHTS_FILENAME,),
+        last=SUMMARY_FILENAME,
+    )
 
 
 # --- the `repair target` layout ---------------------------------------------------------------

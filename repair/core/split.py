@@ -10,7 +10,6 @@ A rerun deletes only the files the previous run recorded in ``.repair-target.jso
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,11 +22,11 @@ from repair.core.conditions import Condition, check_conditions, condition_mask, 
 from repair.core.data import Batch, SplitInfo, SplitReader, SplitWriter
 from repair.core.files import write_json_atomic
 from repair.core.model import check_model_matches, predict_scores
-from repair.core.owned import commit_staged, remove_stale_temporaries, staging_folder
 from repair.core.run_files import LABELS_FILENAME as LABELS_FILE
 from repair.core.run_files import NEGATIVE_DIRNAME as NEGATIVE
 from repair.core.run_files import POSITIVE_DIRNAME as POSITIVE
 from repair.core.run_files import SPLIT_FILENAME as SPLIT_FILE
+from repair.core.staging import staged
 from repair.core.tf import keras
 from repair.errors import ConfigError, DataFormatError
 
@@ -124,15 +123,28 @@ def split_positive_negative(
     keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     where: Sequence[Condition] = (),
 ) -> TargetSummary:
-    """Write the positive/negative layout (docs/formats.md) for ``source`` into ``output_dir``.
+    """Write the positive/negative layout (docs/formats.md) for ``source`` into ``output_dir``,
+    committed as one set (:mod:`repair.core.staging`).
 
     ``keep(true, predicted)``, when given, returns the mask of a batch's samples to write: ``repair
     drift --write_negatives`` keeps only the misclassified inputs of the drifted labels.
     ``where``: only the images that match these conditions (``repair target --where``) are split.
     """
+    with staged(output_dir, TARGET_COMMAND) as staging:
+        return write_target_layout(model, source, staging, batch_size, keep, where)
+
+
+def write_target_layout(
+    model: keras.Model,
+    source: Path,
+    staging: Path,
+    batch_size: int = 256,
+    keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    where: Sequence[Condition] = (),
+) -> TargetSummary:
+    """Write the positive/negative layout for ``source`` into ``staging`` (a stage of
+    :func:`repair.core.staging.staged`); see :func:`split_positive_negative`."""
     summary = TargetSummary()
-    remove_stale_temporaries(output_dir, TARGET_COMMAND)
-    staging = staging_folder(output_dir, TARGET_COMMAND)
     with SplitReader(source) as reader:
         check_model_matches(model, reader.info)
         if where:
@@ -162,11 +174,8 @@ def split_positive_negative(
                     "correctly: there are no positive inputs to protect"
                 )
             writers.close()
-            _write_labels(staging, summary)
-            commit_staged(staging, output_dir, TARGET_COMMAND)
         except BaseException as error:
             writers.close(error)
             raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    _write_labels(staging, summary)
     return summary

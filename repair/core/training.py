@@ -13,7 +13,7 @@ from repair.core.data import SplitReader
 from repair.core.data.format import to_one_hot
 from repair.core.files import csv_text, write_text_atomic
 from repair.core.model import check_model_matches, save_model
-from repair.core.owned import remove_recorded, write_manifest
+from repair.core.staging import recover, staged
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError
 
@@ -62,12 +62,15 @@ LAST_EPOCHS_KEPT = 2
 # --checkpoints: how many of the latest epochs' checkpoints to keep (None: all).
 CHECKPOINT_POLICIES: dict[str, int | None] = {"every": None, "last": LAST_EPOCHS_KEPT, "none": 0}
 CHECKPOINTS_COMMAND = "train-checkpoints"
+TRAIN_COMMAND = "train"  # model.keras and training_log.csv
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
-    """Save ``checkpoints/epoch_NNN.keras`` atomically after every epoch, keeping ``keep`` of
-    them (None: all). What it keeps is recorded in the output folder's manifest, so the next
-    run replaces these checkpoints and never deletes a file it did not write."""
+    """Save ``checkpoints/epoch_NNN.keras`` after every epoch, keeping ``keep`` of them (None:
+    all). Each epoch's checkpoints are committed as one set (:mod:`repair.core.staging`): the
+    first commit replaces the checkpoints the previous run recorded, later ones drop this run's
+    oldest; a file the manifest does not list is never deleted. With ``keep`` 0 the end of
+    training commits the empty set."""
 
     def __init__(self, output_dir: Path, keep: int | None) -> None:
         super().__init__()
@@ -79,24 +82,28 @@ class EpochCheckpoint(keras.callbacks.Callback):
         if self.keep == 0:
             return
         relative = f"{CHECKPOINT_DIR}/epoch_{epoch + 1:03d}.keras"
-        save_model(self.model, self.output_dir / relative)
-        self.kept.append(relative)
-        write_manifest(self.output_dir, CHECKPOINTS_COMMAND, self.kept)
-        if self.keep is not None and len(self.kept) > self.keep:
-            dropped, self.kept = self.kept[: -self.keep], self.kept[-self.keep :]
-            write_manifest(self.output_dir, CHECKPOINTS_COMMAND, self.kept)
-            for name in dropped:
-                (self.output_dir / name).unlink(missing_ok=True)
+        kept = [*self.kept, relative]
+        if self.keep is not None:
+            kept = kept[-self.keep :]
+        retain = [name for name in kept if name != relative]
+        with staged(self.output_dir, CHECKPOINTS_COMMAND, retain=retain) as stage:
+            save_model(self.model, stage / relative)
+        self.kept = kept
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self.keep == 0:
+            with staged(self.output_dir, CHECKPOINTS_COMMAND):
+                pass
 
 
 def checkpoint_callback(output_dir: Path, policy: str) -> EpochCheckpoint:
-    """Remove the checkpoints an earlier ``train`` into ``output_dir`` recorded (they would
-    mix with this run's), and return the callback that writes this run's."""
+    """The callback that writes this run's checkpoints into ``output_dir``, after finishing
+    or removing what a killed earlier run left staged there."""
     if policy not in CHECKPOINT_POLICIES:
         raise ConfigError(
             f"--checkpoints must be one of {', '.join(CHECKPOINT_POLICIES)}; got {policy!r}"
         )
-    remove_recorded(output_dir, CHECKPOINTS_COMMAND)
+    recover(output_dir, CHECKPOINTS_COMMAND)
     return EpochCheckpoint(output_dir, CHECKPOINT_POLICIES[policy])
 
 
@@ -146,7 +153,8 @@ def train_model(
     checkpoints: str = "last",
 ) -> TrainingResult:
     """Fit ``model`` on ``train_path`` and save ``output_dir/model.keras`` plus checkpoints
-    (``checkpoints``: every epoch's, the last two epochs', or none)."""
+    (``checkpoints``: every epoch's, the last two epochs', or none). The model and
+    training_log.csv are committed as one set, each epoch's checkpoints as another."""
     if learning_rate <= 0:
         raise ConfigError(f"--learning_rate must be above 0; got {learning_rate}")
     seed_everything(seed)
@@ -173,6 +181,8 @@ def train_model(
         finally:
             if val_reader is not None:
                 val_reader.close()
-    model_path = save_model(model, output_dir)
-    write_text_atomic(output_dir / TRAINING_LOG, history_csv(history))
+    with staged(output_dir, TRAIN_COMMAND) as stage:  # the model and its log, as one set
+        saved = save_model(model, stage)
+        write_text_atomic(stage / TRAINING_LOG, history_csv(history))
+    model_path = Path(output_dir) / saved.relative_to(stage)
     return TrainingResult(model_path, {k: [float(v) for v in vs] for k, vs in history.items()})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +12,8 @@ from tqdm import tqdm
 
 from repair.core.data import SplitWriter
 from repair.core.data.format import SPLIT_NAMES
-from repair.core.owned import commit_staged, remove_stale_temporaries, staging_folder
 from repair.core.resources import available_memory
+from repair.core.staging import staged
 from repair.datasets.base import DatasetPlugin, SampleIndex
 from repair.errors import ConfigError, DataFormatError
 
@@ -83,20 +82,14 @@ def pack_dataset(
     """Write ``<split>.h5`` files into ``output_dir`` for every split with a ratio above 0.
 
     The whole set is written in a staging folder and swapped in at the end (see
-    :mod:`repair.core.owned`): a killed run leaves the previous set intact, and a split of ratio
+    :mod:`repair.core.staging`): a killed run leaves the previous set intact, and a split of ratio
     0 that the previous run wrote is removed, so no folder mixes splits of two runs.
     """
     index = plugin.index()
     if len(index) == 0:
         raise DataFormatError(f"dataset '{plugin.name}' found no samples in {plugin.input_dir}")
-    remove_stale_temporaries(output_dir, PREPARE_COMMAND)
-    staging = staging_folder(output_dir, PREPARE_COMMAND)
-    try:
-        written = _write_splits(plugin, index, staging, output_dir, ratios, seed, chunk_size)
-        commit_staged(staging, output_dir, PREPARE_COMMAND, source_of(plugin))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return written
+    with staged(output_dir, PREPARE_COMMAND, source=source_of(plugin)) as staging:
+        return _write_splits(plugin, index, staging, output_dir, ratios, seed, chunk_size)
 
 
 def _write_splits(

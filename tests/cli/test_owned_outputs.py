@@ -139,13 +139,14 @@ def test_prepare_killed_midway_mixes_no_splits_and_the_next_run_cleans_up(
     command = [sys.executable, "-m", "repair", "prepare", "digits", "--output_dir", str(out)]
     command += ["--data_ratio=0.7,0.1,0.1,0.1", "--random_state=5", "--image_size=48", "--rgb"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    staging = out / f".prepare-staging-{process.pid}"
     deadline = time.monotonic() + 120
-    while not (staging / "train.h5").exists() and process.poll() is None:
+    while not list(out.glob(f".prepare-staging-{process.pid}-*/train.h5")):
+        assert process.poll() is None, "prepare ended before it reached its second split"
         assert time.monotonic() < deadline, "prepare did not reach its second split"
         time.sleep(0.01)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    (staging,) = out.glob(f".prepare-staging-{process.pid}-*")
     assert staging.is_dir(), "killed while writing: its staging folder stays behind"
     assert {k: v for k, v in _digests(out).items() if not k.startswith(".prepare-")} == before
 
@@ -157,20 +158,16 @@ def test_prepare_killed_midway_mixes_no_splits_and_the_next_run_cleans_up(
 def test_commit_keeps_files_recorded_from_another_source(tmp_path: Path) -> None:
     """The tutorial prepares train/val/test from one folder and repair.h5 from another into the
     same data folder: the second run must not take the first one's splits for its own."""
-    from repair.core.owned import commit_staged, read_manifest
+    from repair.core.staging import read_manifest, staged
 
     out = tmp_path / "data"
     for source, names in (("a", ["train.h5", "val.h5"]), ("b", ["repair.h5"])):
-        staging = out / f".prepare-staging-{source}"
-        staging.mkdir(parents=True)
-        for name in names:
-            (staging / name).write_text(source)
-        commit_staged(staging, out, "prepare", source)
+        with staged(out, "prepare", source=source) as staging:
+            for name in names:
+                (staging / name).write_text(source)
     assert read_manifest(out, "prepare") == {"train.h5": "a", "val.h5": "a", "repair.h5": "b"}
-    staging = out / ".prepare-staging-again"
-    staging.mkdir()
-    (staging / "train.h5").write_text("a2")
-    commit_staged(staging, out, "prepare", "a")
+    with staged(out, "prepare", source="a") as staging:
+        (staging / "train.h5").write_text("a2")
     names = sorted(p.name for p in out.iterdir())
     assert names == [".repair-prepare.json", "repair.h5", "train.h5"]
     assert (out / "repair.h5").read_text() == "b" and (out / "train.h5").read_text() == "a2"

@@ -90,6 +90,34 @@ def test_add_attributes_matches_ids_and_fills_undefined(conditioned: tuple[Path,
         assert list(split.extras["timeofday"]) == _expected(split.image_ids, chosen, 1)
     # val's ids are not in the CSV at all: all undefined
     assert set(read_split(data_dir / "val.h5").extras["weather"]) == {"undefined"}
+    # committed through core/staging: no staging folder left, and no manifest (the splits are
+    # borrowed: they stay the files of the command that wrote them)
+    assert not list(data_dir.glob(".*"))
+
+
+def test_add_attributes_failing_on_a_later_split_changes_none(
+    digits_workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from repair.core import attributes
+
+    before = {p.name: p.read_bytes() for p in attributes.split_files(digits_workdir)}
+    csv = tmp_path / "conditions.csv"
+    _write_csv(digits_workdir, csv)
+    rewrite, written = attributes._rewrite, []
+
+    def failing(source: Path, target: Path, table: attributes.AttributeTable) -> int:
+        if written:
+            raise OSError("disk full")
+        written.append(source.name)
+        return rewrite(source, target, table)
+
+    monkeypatch.setattr(attributes, "_rewrite", failing)
+    with pytest.raises(OSError, match="disk full"):
+        attributes.add_attributes(digits_workdir, attributes.read_attribute_csv(csv))
+    assert written == ["train.h5"]  # the first split was rewritten (in the stage) ...
+    after = {p.name: p.read_bytes() for p in attributes.split_files(digits_workdir)}
+    assert after == before  # ... and none moved into place
+    assert not list(digits_workdir.glob(".*"))
 
 
 def test_add_attributes_refuses_unknown_ids_and_bad_headers(

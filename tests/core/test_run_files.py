@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from repair.core import run_files
-from repair.core.files import COMMITTED_MARK
+from repair.core.staging import COMMITTED_MARK
 
 
 def _old_set(folder: Path) -> None:
@@ -39,7 +39,11 @@ def test_a_finished_set_replaces_the_old_one_whole(tmp_path: Path) -> None:
     assert run_files.read_summary(tmp_path) == {"run": "new"}
     assert (tmp_path / "log.txt").read_text() == "the user's"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "history.csv", "log.txt", "repair", "summary.json", "weights.csv",
+        ".repair-optimize.json", "history.csv", "log.txt", "repair", "summary.json", "weights.csv",
+    ]  # fmt: skip
+    # weights.csv is localize's, which optimize rewrites: optimize does not take it over.
+    assert sorted(json.loads((tmp_path / ".repair-optimize.json").read_text())["files"]) == [
+        "history.csv", "repair/model.keras", "summary.json",
     ]  # fmt: skip
 
 
@@ -56,7 +60,8 @@ def test_a_failure_before_the_commit_leaves_the_old_set(tmp_path: Path) -> None:
 
 def test_a_kill_during_the_moves_is_finished_by_the_next_reader(tmp_path: Path) -> None:
     _old_set(tmp_path)
-    # What a kill leaves after the mark was written and weights.csv alone was moved.
+    # What a kill leaves after the mark was written and weights.csv alone was moved (the mark in
+    # the one-path-a-line format of an older repair: it is still finished).
     stage = tmp_path / f"{run_files.STAGING_PREFIX}999999999-dead"
     (stage / "repair").mkdir(parents=True)
     (stage / "repair" / "model.keras").write_text("new model")
@@ -76,6 +81,25 @@ def test_an_unfinished_stage_of_a_dead_process_is_dropped(tmp_path: Path) -> Non
     assert run_files.read_summary(tmp_path) == {"run": "old"}
     assert not stage.exists()
     assert (tmp_path / "weights.csv").read_text() == "old weights\n"
+
+
+def test_a_rerun_removes_what_the_last_optimize_wrote_and_this_one_does_not(
+    tmp_path: Path,
+) -> None:
+    _old_set(tmp_path)
+    with run_files.staged_outputs(tmp_path) as stage:
+        _write_new(stage)
+        (stage / "repair" / "extra.npy").write_text("only the first method writes this")
+    (tmp_path / "notes.txt").write_text("the user's")
+    with run_files.staged_outputs(tmp_path) as stage:
+        run_files.write_summary(stage, {"run": "second"})
+        (stage / "repair").mkdir()
+        (stage / "repair" / "model.keras").write_text("second model")
+    assert not (tmp_path / "history.csv").exists()
+    assert not (tmp_path / "repair" / "extra.npy").exists()
+    assert (tmp_path / "weights.csv").read_text() == "new weights\n"  # localize's: it stays
+    assert (tmp_path / "notes.txt").read_text() == "the user's"
+    assert run_files.read_summary(tmp_path) == {"run": "second"}
 
 
 def test_iteration_counts_finish_a_committed_optimize_first(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ the O(n^2) definition, weights.csv on disk."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,10 @@ def test_localize_command_writes_weights_csv(digits_model_dir: Path, work_dir: P
         assert int(layer) == len(model.layers) - 1
         assert float(value) == pytest.approx(float(kernel[int(i), int(j)]), rel=1e-6)
     assert (negative / "pareto_front.png").stat().st_size > 0
+    # Committed as one set and recorded as localize's (optimize only rewrites weights.csv).
+    manifest = json.loads((negative / ".repair-localize.json").read_text())
+    assert manifest["files"] == ["pareto_front.png", "weights.csv"]
+    assert not list(negative.glob(".localize-staging-*")) and "staging" not in result.stdout
 
 
 def test_localize_target_layer_option(digits_model_dir: Path, work_dir: Path) -> None:

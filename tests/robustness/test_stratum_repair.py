@@ -172,7 +172,12 @@ def test_a_stratum_is_repaired_on_one_half_and_audited_on_the_other(
     assert passed.exit_code == 0, passed.output
     actual = [c["actual"] for c in json.loads(passed.stdout)["requirements"]]
     assert actual == [pytest.approx(after, abs=1e-3), pytest.approx(change, abs=1e-3)]
-    failed = run_repair([*compare, "--require", f"{label}@{stratum}>={after + 0.01:.2f}"])
+    # A requirement the audits miss: the audits swapped, the "after" side (the audit before the
+    # repair) held to a level above its accuracy (after the repair it may reach 100 %, above
+    # which no level can be asked).
+    before = audits["before", "label"]
+    swapped = ["utils", "compare", "--before", audits["after"], "--after", audits["before"]]
+    failed = run_repair([*swapped, "--require", f"{label}@{stratum}>={before + 0.01:.2f}"])
     assert failed.exit_code == 1 and f"{label}@{stratum} accuracy" in failed.stderr
 
     # An audit of the whole stratum beside its held-out half: the stratum name alone is

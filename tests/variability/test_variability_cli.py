@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 
 import h5py
 import numpy as np
@@ -58,6 +59,23 @@ def test_report_unstable_split_and_chart(seeds_report, seed_models, holdout_data
     # The unstable inputs are repair targets as they stand.
     run_ok(["target", "--model_dir", seed_models[0], "--data_dir", out / "unstable"])
     assert (out / "unstable" / "negative" / "repair.h5").is_file()
+
+
+def test_a_rerun_without_unstable_inputs_removes_the_last_unstable_split(
+    seeds_report, seed_models, holdout_data_dir, tmp_path
+):
+    out = tmp_path / "variability"
+    shutil.copytree(seeds_report[0], out)
+    assert (out / "unstable" / "repair.h5").is_file()
+    (out / "notes.txt").write_text("the user's")
+    same = ",".join([str(seed_models[0])] * 2)  # one model twice: no input is unstable
+    result = run_ok(["variability", "--model_dirs", same, "--data_dir", holdout_data_dir,
+                     "--output_dir", out, "--json"])  # fmt: skip
+    assert json.loads(result.stdout)["unstable"] == 0
+    assert not (out / "unstable" / "repair.h5").exists()
+    assert (out / "notes.txt").read_text() == "the user's"
+    recorded = json.loads((out / ".repair-variability.json").read_text())["files"]
+    assert recorded == ["per_input.csv", "variability.json", "variability.png"]
 
 
 def test_scenario_removes_and_records_only_training_images(holdout_data_dir):

@@ -37,9 +37,14 @@ def previous_checkpoint(folder: Path) -> tuple[Path, keras.Model]:
     """The second-to-last ``epoch_NNN.keras`` of ``folder`` and the model it holds.
 
     At least two checkpoints are needed: the last is the model being repaired, the one before
-    it tells which inputs the last epoch broke.
+    it tells which inputs the last epoch broke. A checkpoint set that a killed ``train`` had
+    committed is finished first, so the two are of one run.
     """
     from repair.core.model import load_model
+    from repair.core.staging import recover
+    from repair.core.training import CHECKPOINTS_COMMAND
+
+    recover(folder.parent, CHECKPOINTS_COMMAND)
 
     if not folder.is_dir():
         raise InputNotFoundError(
