@@ -165,10 +165,12 @@ def compare_set(  # noqa: PLR0913
     output_dir: Path,
     batch_size: int,
     baseline_seconds: float = 0.0,
+    inside_stage: bool = False,
 ) -> SetComparison:
     """Embed ``current``, compare it with the embedded ``baseline`` and write drift.json, the
     tables and drift.png into ``output_dir``; the summary's embed time adds
-    ``baseline_seconds``."""
+    ``baseline_seconds``. ``inside_stage``: ``output_dir`` lies in a caller's staging folder,
+    which commits it, so the files are written there directly."""
     from repair.drift.embeddings import embed_split
 
     start = time.perf_counter()
@@ -208,7 +210,7 @@ def compare_set(  # noqa: PLR0913
         settings=settings,
     )
     title = f"{current.name} vs {baseline_path.name}, input of layer {index} ({layer_info['name']})"
-    files = write_outputs(output_dir, report, summary, title)
+    files = write_outputs(output_dir, report, summary, title, inside_stage=inside_stage)
     return SetComparison(report, summary, files, b)
 
 
@@ -316,24 +318,39 @@ def write_drifted_negatives(  # noqa: PLR0913
 
 
 def write_outputs(
-    output_dir: Path, report: DriftReport, summary: dict[str, object], title: str
+    output_dir: Path,
+    report: DriftReport,
+    summary: dict[str, object],
+    title: str,
+    *,
+    inside_stage: bool = False,
 ) -> list[Path]:
     """Write drift.json, the CSV tables and drift.png into ``output_dir`` as one set (an
-    interrupted run leaves the previous set whole). A drift_clusters.csv an earlier run wrote is
-    removed when the cluster method did not run this time, so the set never mixes runs."""
+    interrupted run leaves the previous set whole; a drift_clusters.csv the last run wrote goes
+    when the cluster method did not run this time). ``inside_stage``: ``output_dir`` is in a
+    caller's staging folder, which commits the set, so the files go there directly."""
+    if inside_stage:
+        return _write_set(output_dir, report, summary, title)
+    with staged(output_dir, DRIFT_COMMAND, last=DRIFT_JSON) as stage:
+        names = [path.name for path in _write_set(stage, report, summary, title)]
+    return [output_dir / name for name in names]
+
+
+def _write_set(
+    folder: Path, report: DriftReport, summary: dict[str, object], title: str
+) -> list[Path]:
     from repair.reports import save_png
     from repair.reports.drift import drift_figure
 
-    names = [DRIFT_JSON, LABELS_CSV, CHART_PNG]
-    with staged(output_dir, DRIFT_COMMAND, last=DRIFT_JSON) as stage:
-        write_text_atomic(stage / LABELS_CSV, labels_csv(report.labels))
-        if report.clusters is not None:
-            text = clusters_csv(report.clusters, report.class_names)
-            write_text_atomic(stage / CLUSTERS_CSV, text)
-            names.insert(2, CLUSTERS_CSV)
-        save_png(drift_figure(report.clusters, report.labels, title), stage / CHART_PNG)
-        write_json_atomic(stage / DRIFT_JSON, summary)
-    return [output_dir / name for name in names]
+    folder.mkdir(parents=True, exist_ok=True)
+    """drift.json, the tables and drift.png written into ``folder``; returns them in that order
+    (drift.json is written last, so it marks a finished set)."""
+    tables = [write_text_atomic(folder / LABELS_CSV, labels_csv(report.labels))]
+    if report.clusters is not None:
+        text = clusters_csv(report.clusters, report.class_names)
+        tables.append(write_text_atomic(folder / CLUSTERS_CSV, text))
+    chart = save_png(drift_figure(report.clusters, report.labels, title), folder / CHART_PNG)
+    return [write_json_atomic(folder / DRIFT_JSON, summary), *tables, chart]
 
 
 def check_negatives_dir(folder: Path) -> None:

@@ -148,6 +148,7 @@ def _compare_sets(  # noqa: PLR0913
                 settings=settings,
                 output_dir=stage / name,
                 batch_size=batch_size,
+                inside_stage=True,
             )
             comparisons.append(comparison)
         rows = [over_time_row(n, c) for n, c in zip(names, comparisons, strict=True)]
