@@ -28,10 +28,10 @@ from bench_arachne import prepare  # noqa: E402
 
 from repair.app.holdout_evaluation import evaluate_holdout  # noqa: E402
 from repair.core.data import read_split  # noqa: E402
+from repair.core.stats import spread  # noqa: E402
 from repair.methods import load_method  # noqa: E402
 from repair.methods.arachne.config import LocalizeConfig, OptimizeConfig  # noqa: E402
 from repair.variability.holdout import METRICS, format_holdout  # noqa: E402
-from repair.variability.stats import spread  # noqa: E402
 
 RATIOS = (0.4, 0.1, 0.15, 0.35)  # train, val, test, repair
 

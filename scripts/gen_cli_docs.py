@@ -17,9 +17,10 @@ import sys
 from pathlib import Path
 
 import typer
-from typer import _click
 from typer.core import TyperArgument, TyperGroup
-from typer.core import _TyperParameter as TyperParameter
+
+from repair.cli._typer_private import Command, Context
+from repair.cli._typer_private import Parameter as TyperParameter
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 HEADER = """\
@@ -43,7 +44,7 @@ def _spellings(param: TyperParameter) -> str:
     return ", ".join(f"`{name}`" for name in names)
 
 
-def _type(param: TyperParameter, ctx: _click.Context) -> str:
+def _type(param: TyperParameter, ctx: Context) -> str:
     if getattr(param, "is_flag", False):
         return "flag"
     kind = param.display_type(ctx).strip("<>").replace(" range", "")
@@ -67,8 +68,8 @@ def _cell(text: str | None) -> str:
     return " ".join((text or "").split()).replace("|", "\\|")
 
 
-def _options_table(command: _click.Command) -> list[str]:
-    ctx = _click.Context(command)
+def _options_table(command: Command) -> list[str]:
+    ctx = Context(command)
     rows = ["| option | type | default | description |", "|---|---|---|---|"]
     for param in command.params:
         if getattr(param, "hidden", False):
@@ -81,7 +82,7 @@ def _options_table(command: _click.Command) -> list[str]:
     return rows
 
 
-def _command_section(path: str, command: _click.Command) -> list[str]:
+def _command_section(path: str, command: Command) -> list[str]:
     lines = [f"## `{path}`", "", inspect.cleandoc(command.help or ""), ""]
     lines += _options_table(command)
     plugin_help = getattr(type(command), "plugin_help", None)
@@ -90,7 +91,7 @@ def _command_section(path: str, command: _click.Command) -> list[str]:
     return [*lines, ""]
 
 
-def _walk(path: str, command: _click.Command) -> list[str]:
+def _walk(path: str, command: Command) -> list[str]:
     if not isinstance(command, TyperGroup):
         return _command_section(path, command)
     lines = []

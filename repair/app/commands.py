@@ -223,9 +223,10 @@ class InspectResult:
 
 def inspect_model(*, model_dir: Path) -> InspectResult:
     """List the layers of the model at ``model_dir`` and which of them Arachne can repair."""
+    from repair.core.layer_input import default_target_layer
     from repair.core.model import layer_rows, load_model, resolve_model_path
     from repair.errors import ModelError
-    from repair.methods.arachne.activations import default_target_layer, targetable_layers
+    from repair.methods.arachne.activations import targetable_layers
 
     model = load_model(model_dir)
     try:

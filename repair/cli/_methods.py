@@ -17,9 +17,10 @@ from typing import Annotated, Any
 
 import typer
 
-from repair.cli._app import UsageError, canonical_option
+from repair.cli._app import UsageError
 from repair.cli._options import MAX_SEED
 from repair.cli._plugin_options import describe_plugin_options, option_name, parse_plugin_options
+from repair.cli._spelling import canonical_option
 
 METHOD_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
 

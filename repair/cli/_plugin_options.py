@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from repair.cli._app import FALSE_WORDS, TRUE_WORDS, UsageError, canonical_option
+from repair.cli._app import UsageError
+from repair.cli._spelling import FALSE_WORDS, TRUE_WORDS, canonical_option
 
 T = TypeVar("T")
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from repair.core.files import csv_text
 from repair.core.label_results import RESULTS_FILE, find_label, overall_of, read_results
+from repair.core.stats import wilson_interval
 from repair.errors import DataFormatError, InputNotFoundError
-from repair.variability.stats import wilson_interval
 
 SUMMARY_FILE = "summary.json"
 PAIRED_FILE = "paired.json"

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from repair.core.label_results import OVERALL, Comparison, LabelChange, find_label
+from repair.core.stats import wilson_interval
 from repair.errors import ConfigError
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -167,8 +168,6 @@ def _check_significant(
     requirement: Requirement, comparison: Comparison, p_values: Mapping[str, float] | None
 ) -> RequirementResult:
     """A ``!`` requirement: a bound on the Wilson interval, or a significant rise."""
-    from repair.variability.stats import wilson_interval
-
     counts = _counts_after(requirement, comparison)
     if counts is None:
         return RequirementResult(requirement, None, False)

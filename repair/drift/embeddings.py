@@ -1,7 +1,7 @@
 """The embedding drift is measured on: the input of the layer Arachne would repair.
 
-It is computed with Arachne's own activation code (:func:`input_extractor`), in batches, so the
-drift report describes exactly the vectors a repair of that layer would work on. Imports
+It is computed with the extractor Arachne's cache uses (:func:`input_extractor`), in batches,
+so the drift report describes exactly the vectors a repair of that layer would work on. Imports
 TensorFlow: import this module inside commands.
 """
 
@@ -14,10 +14,10 @@ import numpy as np
 from tqdm import tqdm
 
 from repair.core.data import SplitInfo, SplitReader
+from repair.core.layer_input import default_target_layer, input_extractor
 from repair.core.model import check_model_matches, predict_scores
 from repair.core.tf import keras
 from repair.errors import ConfigError, DataFormatError, ModelError
-from repair.methods.arachne.activations import default_target_layer, input_extractor
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from repair.reports._figure import LABEL_SIZE, TITLE_SIZE, new_figure, shorten
-from repair.robustness.audit import ADVERSARIAL, CLEAN, AuditRow, pooled
+from repair.robustness.audit import ADVERSARIAL, CATEGORIES, CLEAN, AuditRow, pooled
 from repair.robustness.audit_summary import TransferCell, curve_rows
 
 PANEL_W, PANEL_H = 330, 260  # pixels per panel
@@ -83,6 +83,17 @@ def accuracy_by_intensity(rows: Sequence[AuditRow], category: str, models: Seque
     handles, labels = figure.axes[0].get_legend_handles_labels() if kinds else ([], [])
     figure.legend(handles, labels, loc="lower center", ncol=min(len(models), 4), frameon=False)
     return figure
+
+
+def category_charts(rows: Sequence[AuditRow], models: Sequence[str]) -> dict[str, Figure]:
+    """:func:`accuracy_by_intensity` for each category the rows measure beside clean data,
+    keyed by category, in the order of ``CATEGORIES``."""
+    present = {row.stratum.category for row in rows}
+    return {
+        category: accuracy_by_intensity(rows, category, models)
+        for category in CATEGORIES
+        if category in present and category != CLEAN
+    }
 
 
 def transfer_heatmap(cells: Sequence[TransferCell], models: Sequence[str]) -> Figure:

@@ -4,7 +4,8 @@
 intensity with a seeded generator. Nothing here reads or writes files or imports TensorFlow.
 
 Beside them: adversarial attacks through ART (``attacks``; files in ``attack_files``) and the
-stratified audit as tables (``audit``; files and charts in ``audit_run``), imported on demand.
+stratified audit as tables (``audit``; reading and writing in ``audit_run``), imported on
+demand. Their charts are drawn in :mod:`repair.reports.robustness`.
 """
 
 from repair.robustness.corruptions import (

@@ -1,8 +1,9 @@
-"""``repair audit`` as a function: every model on every split file, tables and charts written.
+"""``repair audit``'s measuring: every model on every split file, and the tables it writes.
 
 Files are named by glob patterns relative to the data folder. Each model is loaded once and
 predicts every file exactly as ``repair test`` does (same batches, same arg-max), so the
 accuracy of a stratum that fills a file equals what ``repair test`` prints for that file.
+The charts are drawn by :mod:`repair.reports.robustness` (the application layer calls both).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from repair.errors import ConfigError, InputNotFoundError
 from repair.robustness.attack_files import model_identity
 from repair.robustness.audit import (
     AUDIT_FILE,
-    CATEGORIES,
-    CLEAN,
     LABELS_FILE,
     OTHER,
     TRANSFER_FILE,
@@ -40,11 +39,13 @@ from repair.robustness.audit_summary import (
 from repair.robustness.keys import STRATUM_KEYS
 
 TRANSFER_CHART = "transfer.png"
+CATEGORY_CHART = "audit_{category}.png"  # one accuracy-by-intensity chart per category
 
 
 @dataclass
 class AuditResult:
-    """What ``run_audit`` measured and wrote; ``notes`` name patterns that matched nothing."""
+    """What ``run_audit`` measured and, once written, the files (``written``); ``notes`` name
+    patterns that matched nothing."""
 
     models: list[str]
     files: list[str]
@@ -107,11 +108,10 @@ def run_audit(
     model_dirs: Sequence[Path],
     data_dir: Path,
     patterns: Sequence[str],
-    output_dir: Path,
     category_of: Callable[[str], str],
     batch_size: int = 256,
 ) -> AuditResult:
-    """Measure every model on every file; write the tables and charts into ``output_dir``."""
+    """Measure every model on every file (nothing is written: see :func:`write_audit_tables`)."""
     names = model_names(model_dirs)
     paths, notes = expand_patterns(data_dir, patterns)
     identities = {model_identity(path): name for path, name in zip(model_dirs, names, strict=True)}
@@ -137,7 +137,7 @@ def run_audit(
             label_rows += per_label
     rows.sort(key=lambda row: sort_key(row, names))
     label_rows.sort(key=lambda row: sort_key(row, names))
-    result = AuditResult(
+    return AuditResult(
         names,
         files,
         rows,
@@ -146,30 +146,16 @@ def run_audit(
         transfer_cells(rows, names),
         notes=notes,
     )
-    result.written = write_audit(result, output_dir)
-    return result
 
 
-def write_audit(result: AuditResult, output_dir: Path) -> list[Path]:
-    """audit.csv, audit_labels.csv, audit_<category>.png and, with transfer cells,
-    transfer.csv and transfer.png; each written atomically."""
-    from repair.reports._figure import save_png
-    from repair.reports.robustness import accuracy_by_intensity, transfer_heatmap
-
+def write_audit_tables(result: AuditResult, output_dir: Path) -> list[Path]:
+    """audit.csv, audit_labels.csv and, with transfer cells, transfer.csv; each written
+    atomically."""
     written = [
         write_text_atomic(output_dir / AUDIT_FILE, audit_csv(result.rows)),
         write_text_atomic(output_dir / LABELS_FILE, audit_csv(result.label_rows, per_label=True)),
     ]
-    present = {row.stratum.category for row in result.rows}
-    for category in (c for c in CATEGORIES if c in present and c != CLEAN):
-        figure = accuracy_by_intensity(result.rows, category, result.models)
-        written.append(save_png(figure, output_dir / f"audit_{category}.png"))
     if result.transfer:
-        written.append(
-            write_text_atomic(
-                output_dir / TRANSFER_FILE, transfer_csv(result.transfer, result.models)
-            )
-        )
-        figure = transfer_heatmap(result.transfer, result.models)
-        written.append(save_png(figure, output_dir / TRANSFER_CHART))
+        table = transfer_csv(result.transfer, result.models)
+        written.append(write_text_atomic(output_dir / TRANSFER_FILE, table))
     return written

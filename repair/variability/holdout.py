@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from repair.core.stats import Spread, spread
 from repair.errors import ConfigError
-from repair.variability.stats import Spread, spread
 
 METRICS = (
     ("repair_rate", "repair rate (repair half)"),

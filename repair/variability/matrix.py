@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repair.variability.stats import Spread, binomial_noise, spread
+from repair.core.stats import Spread, binomial_noise, spread
 
 
 def correctness(predictions: np.ndarray, true: np.ndarray) -> np.ndarray:

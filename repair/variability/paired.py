@@ -17,7 +17,7 @@ import numpy as np
 
 from repair.core.label_results import OVERALL, Comparison, compare_results
 from repair.core.results import LabelScore
-from repair.variability.stats import mcnemar_exact, wilson_interval
+from repair.core.stats import mcnemar_exact, wilson_interval
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from repair.cli._app import UsageError, normalize_args
+from repair.cli._app import UsageError
+from repair.cli._spelling import normalize_args
 from repair.cli.main import app
 
 

@@ -11,7 +11,8 @@ import pytest
 from tqdm import tqdm
 from typer.testing import CliRunner
 
-from repair.cli._app import LineTracker, RepairTyper, os_error_message
+from repair.cli._app import RepairTyper
+from repair.cli._failure import LineTracker, os_error_message
 from repair.core.files import check_output_dir, make_output_dir
 from repair.core.label_results import read_results
 from repair.core.run_files import read_locations

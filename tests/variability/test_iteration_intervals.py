@@ -10,7 +10,7 @@ import pytest
 from repair.core.iterations import best_iteration, iteration_rows
 from repair.core.label_results import write_results
 from repair.core.results import LabelScore
-from repair.variability.stats import wilson_interval
+from repair.core.stats import wilson_interval
 from tests.conftest import run_ok
 
 # The tutorial's pedestrian accuracies on 1,530 images, and the p-values of each change.

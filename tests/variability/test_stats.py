@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
+from repair.core.stats import binomial_noise, mcnemar_exact, spread, wilson_interval
 from repair.variability import matrix
 from repair.variability.holdout import split_halves
 from repair.variability.paired import paired_rows
 from repair.variability.scenarios import choose_affected, parse_scenario, to_gray
-from repair.variability.stats import binomial_noise, mcnemar_exact, spread, wilson_interval
 
 
 def exact_two_sided(k: int, n: int) -> float:

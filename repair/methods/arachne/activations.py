@@ -11,12 +11,13 @@ keeps the patch entries the changed weights read, at every position.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from repair.core.data import Batch
+from repair.core.layer_input import input_extractor
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError, ModelError
 
@@ -119,17 +120,14 @@ def pre_activation(layer: keras.layers.Layer, inputs: tf.Tensor, kernel: tf.Tens
     return tf.matmul(inputs, kernel) + bias
 
 
-def default_target_layer(model: keras.Model) -> int:
-    """The last Dense layer with one unit per class (Sec. 3.1: the layer before the output)."""
-    num_classes = int(model.output_shape[-1])
-    for index in range(len(model.layers) - 1, -1, -1):
-        layer = model.layers[index]
-        if isinstance(layer, keras.layers.Dense) and layer.units == num_classes:
-            return index
-    raise ModelError(
-        f"the model has no Dense layer with {num_classes} units (one per class); "
-        "name one with --target_layer"
-    )
+def calls_per_layer(model: keras.Model) -> dict[str, int]:
+    """How many times the functional ``model`` calls each of its layers, by layer name.
+
+    Read from ``model.get_config()`` (Keras' public description of the graph, the one
+    model.keras saves): each layer's ``inbound_nodes`` are its calls inside this model, so a
+    layer shared with another model counts only its calls here.
+    """
+    return {layer["name"]: len(layer["inbound_nodes"]) for layer in model.get_config()["layers"]}
 
 
 def chain_problem(model: keras.Model, first: int) -> str | None:
@@ -142,9 +140,10 @@ def chain_problem(model: keras.Model, first: int) -> str | None:
     layers = model.layers
     if len(model.outputs) != 1 or model.outputs[0] is not layers[-1].output:
         return "Arachne needs a model with one output, computed by its last layer"
+    calls = calls_per_layer(model)
     for index in range(first + 1, len(layers)):
         if (
-            len(layers[index]._inbound_nodes) != 1
+            calls.get(layers[index].name) != 1
             or layers[index].input is not layers[index - 1].output
         ):
             return (
@@ -159,17 +158,6 @@ def check_chain(model: keras.Model, first: int) -> None:
     problem = chain_problem(model, first)
     if problem is not None:
         raise ModelError(problem)
-
-
-def input_extractor(model: keras.Model, first: int) -> Callable[[np.ndarray], np.ndarray]:
-    """A function images (n, H, W, C) -> inputs of layer ``first`` (n, ...)."""
-    if len(model.inputs) != 1:
-        raise ModelError(f"Arachne needs a model with one input; this one has {len(model.inputs)}")
-    if first == 0:
-        return lambda images: np.asarray(images, dtype=np.float32)
-    sub_model = keras.Model(model.inputs[0], model.layers[first].input)
-    call = tf.function(lambda images: sub_model(images, training=False), reduce_retracing=True)
-    return lambda images: np.asarray(call(tf.convert_to_tensor(images)), dtype=np.float32)
 
 
 @dataclass(frozen=True)

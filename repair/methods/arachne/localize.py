@@ -17,13 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from repair.core.data import Batch, SplitReader
+from repair.core.layer_input import default_target_layer, input_extractor
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError, DataFormatError, ModelError
 from repair.methods.arachne.activations import (
     check_chain,
     check_target_layer,
-    default_target_layer,
-    input_extractor,
     is_conv,
     kernel_matrix,
     layer_patches,
