@@ -1,8 +1,8 @@
-"""``repair utils``: reports (charts, comparisons, iteration tables) and data chunking."""
+"""``repair utils``: reports (charts, comparisons, iteration tables), data chunking, gate labels."""
 
 from __future__ import annotations
 
-from repair.cli import utils_charts, utils_results
+from repair.cli import utils_charts, utils_models, utils_results
 from repair.cli._app import RepairTyper
 
 utils_app = RepairTyper(help="Charts, comparisons and data chunking for the repair cycle.")
@@ -13,3 +13,4 @@ utils_app.command("split_dataset")(utils_results.split_dataset_command)
 utils_app.command("compare")(utils_results.compare_command)
 utils_app.command("iteration_table")(utils_results.iteration_table_command)
 utils_app.command("label_index")(utils_results.label_index_command)
+utils_app.command("create_gate_class")(utils_models.create_gate_class_command)
