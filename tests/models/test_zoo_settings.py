@@ -50,7 +50,11 @@ def test_keras_app_builds_the_named_trunk_with_the_layers_on_top() -> None:
         ({"model": "NoSuchNet"}, "must name a keras.applications model"),
         ({"model": "MobileNetV2", "layers": [["NoSuchLayer", {}]]}, "has no layer 'NoSuchLayer'"),
         ({"model": "MobileNetV2", "layers": [["Dense", {"unit": 3}]]}, "bad arguments for Dense"),
-        ({"model": "MobileNetV2", "optimizer": ["Adamm", {}]}, "no optimizer 'Adamm'"),
+        ({"model": "MobileNetV2"}, '"layers" must end in flat vectors'),
+        (
+            {"model": "MobileNetV2", "layers": [["Flatten", {}]], "optimizer": ["Adamm", {}]},
+            "no optimizer 'Adamm'",
+        ),
         ({"layers": []}, 'must name "model"'),
     ],
 )
