@@ -72,19 +72,28 @@ def train(
     learning_rate: float = 1e-3,
     random_state: int = 0,
     checkpoints: str = "last",
+    model_settings: Path | None = None,
+    branch_num: int | None = None,
 ) -> TrainResult:
     """Train ``architecture`` on data_dir/train.h5 (validating on val.h5 if present);
-    ``checkpoints``: every, last (the final two epochs) or none."""
-    from repair import registry
+    ``checkpoints``: every, last (the final two epochs) or none; ``model_settings`` and
+    ``branch_num`` go to the architectures that take them (see :mod:`repair.app.models`)."""
+    from repair.app.models import build_architecture
     from repair.core.data import inspect_split
     from repair.core.training import seed_everything, train_model
 
-    build = registry.load(registry.MODELS, architecture)
     train_path = data_dir / "train.h5"
     info = inspect_split(train_path)
     val_path = data_dir / "val.h5"
     seed_everything(random_state)
-    network = build(info.image_shape, info.num_classes)
+    network = build_architecture(
+        architecture,
+        info.image_shape,
+        info.num_classes,
+        train_path=train_path,
+        model_settings=model_settings,
+        branch_num=branch_num,
+    )
     result = train_model(
         network,
         train_path,

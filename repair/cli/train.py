@@ -24,7 +24,11 @@ class CheckpointChoice(StrEnum):
 def train_command(
     data_dir: DataDir,
     model: Annotated[
-        str, typer.Option(help="Architecture: base or vgg16 (or a plugin's).")
+        str,
+        typer.Option(
+            help="Architecture: base, vgg16, vgg19, keras_app, vit, hydra (or a plugin's); "
+            "see docs/models.md."
+        ),
     ] = "base",
     output_dir: OutputDir = Path("outputs"),
     epochs: Annotated[int, typer.Option(min=1, help="Passes over train.h5.")] = 10,
@@ -38,6 +42,19 @@ def train_command(
             "epochs (what NeuRecover reads; arachne reads none), or none.",
         ),
     ] = CheckpointChoice.LAST,
+    model_settings: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON settings of keras_app (required), hydra and vit (docs/models.md).",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    branch_num: Annotated[
+        int | None,
+        typer.Option(min=1, help="hydra: number of branches [default: 3].", show_default=False),
+    ] = None,
 ) -> None:
     """Train a model on DATA_DIR/train.h5 (validating on val.h5 if present); save model.keras."""
     if learning_rate <= 0:
@@ -53,6 +70,8 @@ def train_command(
         learning_rate=learning_rate,
         random_state=random_state,
         checkpoints=checkpoints.value,
+        model_settings=model_settings,
+        branch_num=branch_num,
     )
     for metric in ("accuracy", "val_accuracy"):
         value = getattr(result, metric)

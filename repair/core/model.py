@@ -38,10 +38,24 @@ def resolve_model_path(path: str | Path) -> Path:
     raise ModelError(f"no {MODEL_FILENAME} in {path}")
 
 
+KERAS_OBJECTS = "repair.keras_objects"  # entry points: modules that register Keras layers
+
+
+def register_keras_objects() -> None:
+    """Import the modules declared in the ``repair.keras_objects`` entry-point group, whose
+    import registers custom layers (``keras.saving.register_keras_serializable``): a model
+    file that uses them (ViT's patches, HydraNet's gate) then loads."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=KERAS_OBJECTS):
+        entry.load()
+
+
 def load_model(path: str | Path) -> keras.Model:
     """The model at ``path`` (see :func:`resolve_model_path`), without its optimizer state."""
     model_path = resolve_model_path(path)
     check_model_file(model_path)
+    register_keras_objects()
     try:
         return keras.models.load_model(model_path, compile=False)
     except Exception as error:  # Keras raises many kinds on a corrupt file

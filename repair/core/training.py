@@ -152,9 +152,10 @@ def train_model(
     learning_rate: float = 1e-3,
     checkpoints: str = "last",
 ) -> TrainingResult:
-    """Fit ``model`` on ``train_path`` and save ``output_dir/model.keras`` plus checkpoints
-    (``checkpoints``: every epoch's, the last two epochs', or none). The model and
-    training_log.csv are committed as one set, each epoch's checkpoints as another."""
+    """Fit ``model`` on ``train_path`` (with its own optimizer if compiled, else Adam) and save
+    ``output_dir/model.keras`` plus checkpoints (``checkpoints``: every epoch's, the last two
+    epochs', or none). The model and training_log.csv are committed as one set, each epoch's
+    checkpoints as another."""
     if learning_rate <= 0:
         raise ConfigError(f"--learning_rate must be above 0; got {learning_rate}")
     seed_everything(seed)
@@ -166,8 +167,11 @@ def train_model(
             if val_reader is not None:
                 check_model_matches(model, val_reader.info)
                 validation = SplitSequence(val_reader, batch_size, shuffle=False, seed=seed)
+            # An architecture compiled with its own optimizer (keras_app's settings, vit's
+            # AdamW) keeps it; the others get Adam with ``learning_rate``.
+            optimizer = model.optimizer if model.compiled else None
             model.compile(
-                optimizer=keras.optimizers.Adam(learning_rate),
+                optimizer=optimizer or keras.optimizers.Adam(learning_rate),
                 loss="categorical_crossentropy",
                 metrics=["accuracy"],
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from repair.core.tf import keras
 from repair.errors import ModelError
@@ -15,15 +15,24 @@ def build_vgg16(input_shape: Sequence[int], num_classes: int) -> keras.Model:
 
     input_shape: (height, width, channels) with sides of at least 32 pixels (five poolings).
     """
+    return vgg_classifier(keras.applications.VGG16, "vgg16", input_shape, num_classes)
+
+
+def vgg_classifier(
+    trunk_builder: Callable[..., keras.Model],
+    name: str,
+    input_shape: Sequence[int],
+    num_classes: int,
+) -> keras.Model:
+    """``trunk_builder`` (a keras.applications VGG) without its top, then the paper's Dense
+    layers; ModelError when the images are too small for five poolings."""
     height, width = int(input_shape[0]), int(input_shape[1])
     if min(height, width) < MIN_SIDE:
         raise ModelError(
-            f"vgg16 needs images of at least {MIN_SIDE}x{MIN_SIDE}; got {height}x{width} "
+            f"{name} needs images of at least {MIN_SIDE}x{MIN_SIDE}; got {height}x{width} "
             "(prepare the data with a larger --image_size)"
         )
-    trunk = keras.applications.VGG16(
-        include_top=False, weights=None, input_shape=tuple(input_shape)
-    )
+    trunk = trunk_builder(include_top=False, weights=None, input_shape=tuple(input_shape))
     return keras.Sequential(
         [
             keras.Input(shape=tuple(input_shape)),
@@ -33,5 +42,5 @@ def build_vgg16(input_shape: Sequence[int], num_classes: int) -> keras.Model:
             keras.layers.Dense(4096, activation="relu"),
             keras.layers.Dense(num_classes, activation="softmax"),
         ],
-        name="vgg16",
+        name=name,
     )

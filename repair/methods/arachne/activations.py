@@ -6,12 +6,14 @@ batches) and keep, for the earliest changed layer, its pre-activation ``x @ W + 
 entries ``x[:, rows]`` that the changed weights read: a patch then changes the pre-activation by
 ``x[:, rows] @ delta`` (see :mod:`repair.methods.arachne.fitness`). A Conv2D layer is the same
 product at every output position, over its input patches (:func:`layer_patches`): the cache
-keeps the patch entries the changed weights read, at every position.
+keeps the patch entries the changed weights read, at every position; so is a Dense layer fed by
+sequences (n, positions, features), as in a transformer. Where the model branches after the
+layer, the cache also keeps the tensors the later layers read beside it (:mod:`.graph`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,22 +22,23 @@ from repair.core.data import Batch
 from repair.core.layer_input import input_extractor
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError, ModelError
+from repair.methods.arachne.graph import Tail, tail_problem
 
 
 def target_problem(model: keras.Model, index: int) -> str | None:
     """Why Arachne cannot repair layer ``index`` of ``model``; None when it can.
 
-    The one place that says which layers Arachne targets (a Dense layer fed by flat vectors, or
-    a 2-D convolution with channels last and one group, followed by a chain of layers to the
-    output): ``--target_layer``, ``--layers``, the weights.csv check and ``repair inspect`` all
-    ask it.
+    The one place that says which layers Arachne targets (a Dense layer, or a 2-D convolution
+    with channels last and one group, called once, whose output the model's output depends on,
+    see :func:`.graph.tail_problem`): ``--target_layer``, ``--layers``, the weights.csv check
+    and ``repair inspect`` all ask it.
     """
     layer = model.layers[index]
     if isinstance(layer, keras.layers.Dense):
-        if len(layer.kernel.shape) != 2 or len(layer.input.shape) != 2:
+        if len(layer.kernel.shape) != 2:
             return (
-                f"layer {index} ({layer.name}) takes inputs of shape {layer.input.shape}; "
-                "Arachne needs a Dense layer fed by flat vectors (batch, features)"
+                f"layer {index} ({layer.name}) has a kernel of shape {layer.kernel.shape}; "
+                "Arachne needs a Dense kernel (features, units)"
             )
     elif isinstance(layer, keras.layers.Conv2D) and type(layer).__name__ == "Conv2D":
         if layer.data_format != "channels_last" or layer.groups != 1:
@@ -48,7 +51,7 @@ def target_problem(model: keras.Model, index: int) -> str | None:
             f"layer {index} ({layer.name}) is a {type(layer).__name__}; Arachne repairs the "
             "kernel weights of Dense and Conv2D layers only"
         )
-    return chain_problem(model, index)
+    return tail_problem(model, index)
 
 
 def targetable_layers(model: keras.Model) -> list[int]:
@@ -89,6 +92,12 @@ def is_conv(layer: keras.layers.Layer) -> bool:
     return isinstance(layer, keras.layers.Conv2D)
 
 
+def reads_positions(layer: keras.layers.Layer) -> bool:
+    """Whether ``layer``'s weights act at several positions per input: a Conv2D layer, or a
+    Dense layer fed by (n, ..., features) rather than flat vectors."""
+    return is_conv(layer) or len(layer.input.shape) > 2
+
+
 def kernel_matrix(layer: keras.layers.Layer) -> np.ndarray:
     """The kernel as a (rows, units) matrix: a Conv2D kernel (kh, kw, cin, cout) becomes
     (kh * kw * cin, cout), rows in the order of :func:`layer_patches`' last axis."""
@@ -117,47 +126,26 @@ def pre_activation(layer: keras.layers.Layer, inputs: tf.Tensor, kernel: tf.Tens
     bias = layer.bias if layer.use_bias else 0.0
     if is_conv(layer):
         return layer.convolution_op(inputs, kernel) + bias
+    if len(inputs.shape) > 2:  # over the last axis, as keras' Dense does
+        return tf.tensordot(inputs, kernel, axes=[[-1], [0]]) + bias
     return tf.matmul(inputs, kernel) + bias
 
 
-def calls_per_layer(model: keras.Model) -> dict[str, int]:
-    """How many times the functional ``model`` calls each of its layers, by layer name.
-
-    Read from ``model.get_config()`` (Keras' public description of the graph, the one
-    model.keras saves): each layer's ``inbound_nodes`` are its calls inside this model, so a
-    layer shared with another model counts only its calls here.
-    """
-    return {layer["name"]: len(layer["inbound_nodes"]) for layer in model.get_config()["layers"]}
-
-
-def chain_problem(model: keras.Model, first: int) -> str | None:
-    """Why layers ``first..end`` do not form a chain from one to the next; None when they do.
-
-    The batched search runs those layers on (particles x inputs) tensors, one after another.
-    """
-    if isinstance(model, keras.Sequential):
-        return None
-    layers = model.layers
-    if len(model.outputs) != 1 or model.outputs[0] is not layers[-1].output:
-        return "Arachne needs a model with one output, computed by its last layer"
-    calls = calls_per_layer(model)
-    for index in range(first + 1, len(layers)):
-        if (
-            calls.get(layers[index].name) != 1
-            or layers[index].input is not layers[index - 1].output
-        ):
-            return (
-                f"layer {index} ({layers[index].name}) does not simply follow layer {index - 1}; "
-                f"Arachne needs the layers after layer {first} to form a chain"
-            )
-    return None
-
-
-def check_chain(model: keras.Model, first: int) -> None:
-    """Raise ModelError unless layers ``first..end`` form a chain (see :func:`chain_problem`)."""
-    problem = chain_problem(model, first)
+def check_chain(model: keras.Model, first: int, later: Iterable[int] = ()) -> None:
+    """Raise ModelError unless the layers after ``first`` can be replayed (see
+    :func:`.graph.tail_problem`) and every layer in ``later`` is among them: a patch over layers
+    on parallel branches (two of HydraNet's heads) cannot start from one cached layer."""
+    problem = tail_problem(model, first)
     if problem is not None:
         raise ModelError(problem)
+    after = {id(layer) for layer, _ in Tail(model, first).steps}
+    apart = sorted({k for k in later if k != first and id(model.layers[k]) not in after})
+    if apart:
+        names = ", ".join(f"{k} ({model.layers[k].name})" for k in apart)
+        raise ModelError(
+            f"layers {names} do not follow layer {first} ({model.layers[first].name}): they lie "
+            "on a parallel branch; patch layers that lie on one path to the output (--layers)"
+        )
 
 
 @dataclass(frozen=True)
@@ -166,16 +154,35 @@ class LayerCache:
 
     pre: its pre-activation, (N, units) for a Dense layer, (N, H', W', filters) for a Conv2D
     layer; selected: the entries read by its M changed weights, (N, M) input columns
-    ``x[:, rows]`` of a Dense layer or (N, H', W', M) patch entries of a Conv2D layer;
-    labels: (N,) true classes.
+    ``x[:, rows]`` of a Dense layer or (N, H', W', M) patch entries of a Conv2D layer (N, S, M)
+    for a Dense layer fed by sequences); labels: (N,) true classes; sides: what the later layers
+    read beside it (:attr:`.graph.Tail.sides`), one (N, ...) array each.
     """
 
     pre: np.ndarray
     selected: np.ndarray
     labels: np.ndarray
+    sides: tuple[np.ndarray, ...] = ()
 
     def __len__(self) -> int:
         return len(self.labels)
+
+
+def layer_feed(model: keras.Model, first: int) -> Callable[[np.ndarray], tuple]:
+    """A function images (n, H, W, C) -> (inputs of layer ``first`` (n, ...), the tail's sides
+    [(n, ...), ...]): what the replay from layer ``first`` needs, from one pass."""
+    sides = Tail(model, first).sides
+    if not sides:
+        extract = input_extractor(model, first)
+        return lambda images: (extract(images), [])
+    sub_model = keras.Model(model.inputs[0], [model.layers[first].input, *sides])
+    call = tf.function(lambda images: sub_model(images, training=False), reduce_retracing=True)
+
+    def feed(images: np.ndarray) -> tuple:
+        inputs, *rest = call(tf.convert_to_tensor(np.asarray(images, dtype=np.float32)))
+        return np.asarray(inputs, dtype=np.float32), [np.asarray(v, np.float32) for v in rest]
+
+    return feed
 
 
 def cache_layer(
@@ -183,8 +190,8 @@ def cache_layer(
 ) -> LayerCache:
     """Run the model up to layer ``first`` once per input and keep what the search needs."""
     layer = model.layers[first]
-    extract = input_extractor(model, first)
-    pres, selected, labels = [], [], []
+    feed = layer_feed(model, first)
+    pres, selected, labels, sides = [], [], [], []
     if is_conv(layer):
         kernel = tf.constant(layer.kernel.numpy())
         step = tf.function(
@@ -198,19 +205,21 @@ def cache_layer(
         kernel = np.asarray(layer.kernel.numpy(), dtype=np.float32)
         bias = np.asarray(layer.bias.numpy(), dtype=np.float32) if layer.use_bias else 0.0
     for batch in batches:
-        inputs = extract(batch.images)
+        inputs, batch_sides = feed(batch.images)
         if is_conv(layer):
             pre, picked = step(tf.constant(inputs))
             pres.append(pre.numpy())
             selected.append(picked.numpy())
         else:
             pres.append(inputs @ kernel + bias)
-            selected.append(inputs[:, rows])
+            selected.append(inputs[..., rows])
         labels.append(batch.labels)
+        sides.append(batch_sides)
     if not labels:
         raise ModelError("no inputs to cache")
     return LayerCache(
         pre=np.concatenate(pres).astype(np.float32),
         selected=np.concatenate(selected).astype(np.float32),
         labels=np.concatenate(labels).astype(np.int64),
+        sides=tuple(np.concatenate(parts) for parts in zip(*sides, strict=True)),
     )

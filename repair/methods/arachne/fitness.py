@@ -10,7 +10,8 @@ particle. Here a patch changes only some kernel entries ``W[i, j]`` of Dense or 
 (a Conv2D kernel read as the matrix (kh * kw * cin, filters)), so the pre-activation of the
 earliest changed layer is ``pre + x[:, rows] @ delta`` with ``pre`` and ``x[:, rows]`` (input
 columns, or input patch entries at every output position) cached once (:mod:`.activations`);
-the layers after it run on one (particles x inputs) tensor. When only the output layer is
+the layers after it run on one (particles x inputs) tensor, in graph order, beside the cached
+tensors they also read (:mod:`.graph`). When only the output layer is
 changed, this is the whole cost: cached logits plus a sparse correction. The per-input losses
 and verdicts also feed the other fitnesses (:class:`.scores.Objective`).
 """
@@ -27,7 +28,9 @@ from repair.methods.arachne.activations import (
     kernel_matrix,
     layer_patches,
     pre_activation,
+    reads_positions,
 )
+from repair.methods.arachne.graph import Tail
 from repair.methods.arachne.scores import Objective, Scores, SetResults, fitness_formula
 
 MAX_ELEMENTS = 1 << 24  # floats per intermediate tensor (64 MiB): inputs are chunked to fit
@@ -51,6 +54,7 @@ class _Site:
     def __init__(self, model: keras.Model, layer: int, locations: np.ndarray) -> None:
         self.layer = model.layers[layer]
         self.conv = is_conv(self.layer)
+        self.positions_read = reads_positions(self.layer)  # conv, or Dense over sequences
         where = np.flatnonzero(locations[:, 0] == layer)
         self.positions = tf.constant(where, dtype=tf.int32)  # (M_l,) into the particle vector
         self.rows = tf.constant(locations[where, 1], dtype=tf.int32)
@@ -67,8 +71,8 @@ class BatchedFitness:
 
     locations: (M, 3) int ``layer,i,j`` of the changed weights (``i`` a row of
     :func:`kernel_matrix`); original: (M,) their values; objective: the fitness over per-input
-    results (None: Eq. 1). Layers from the earliest changed one to the output must form a chain
-    (checked by caller).
+    results (None: Eq. 1). The layers after the earliest changed one must be replayable
+    (:func:`.graph.tail_problem`, checked by caller).
     """
 
     def __init__(
@@ -88,11 +92,10 @@ class BatchedFitness:
         layers = sorted(set(int(k) for k in locations[:, 0]))
         self.first = layers[0]
         self.sites = {k: _Site(model, k, locations) for k in layers}
-        self.rest = [
-            (layer, self.sites.get(index))
-            for index, layer in enumerate(model.layers[self.first + 1 :], start=self.first + 1)
-        ]
-        widest = max(int(np.prod(layer.output.shape[1:])) for layer in model.layers[self.first :])
+        self.tail = Tail(model, self.first)
+        self.later = {id(site.layer): site for k, site in self.sites.items() if k != self.first}
+        first_size = int(np.prod(model.layers[self.first].output.shape[1:]))
+        widest = max([first_size, *self.tail.output_sizes()])
         for index, site in self.sites.items():
             if site.conv and index != self.first:  # its input patches are built in full
                 spatial = int(np.prod(site.layer.output.shape[1:-1]))
@@ -104,25 +107,32 @@ class BatchedFitness:
         self._chunk = tf.function(self._chunk_scores, reduce_retracing=True)
 
     @staticmethod
-    def _to_tensors(cache: LayerCache) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    def _to_tensors(cache: LayerCache) -> tuple:
         return (
             tf.constant(cache.pre),
             tf.constant(cache.selected),
             tf.constant(cache.labels.astype(np.int32)),
+            tuple(tf.constant(side) for side in cache.sides),
         )
 
     def _chunk_scores(
-        self, pre: tf.Tensor, selected: tf.Tensor, labels: tf.Tensor, deltas: tf.Tensor
+        self,
+        pre: tf.Tensor,
+        selected: tf.Tensor,
+        labels: tf.Tensor,
+        sides: tuple[tf.Tensor, ...],
+        deltas: tf.Tensor,
     ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
         """Loss (P, n) and correct (P, n) of P patches on n inputs, and their sums over inputs.
 
         pre: (n, units) cached pre-activation of the first changed layer; selected: (n, M_1)
-        its cached input columns; labels: (n,) int32; deltas: (P, M) patch minus original.
+        its cached input columns; labels: (n,) int32; sides: the tail's other inputs (n, ...);
+        deltas: (P, M) patch minus original.
         """
         num_particles, num_inputs = tf.shape(deltas)[0], tf.shape(pre)[0]
         first = self.sites[self.first]
         # x @ (W + D) + b = (x @ W + b) + x[:, rows] @ D_sparse: cached part + sparse correction.
-        if first.conv:  # the same at every output position, over the cached patch entries
+        if first.positions_read:  # the same at every position, over the cached entries
             flat = tf.reshape(selected, (num_inputs, -1, tf.shape(selected)[-1]))
             correction = tf.einsum("nsm,pmu->pnsu", flat, first.patch(deltas))
             z = pre[None] + tf.reshape(correction, tf.concat([[num_particles], tf.shape(pre)], 0))
@@ -131,8 +141,11 @@ class BatchedFitness:
             z = pre[None] + tf.einsum("nm,pmu->pnu", selected, first.patch(deltas))
             z = tf.reshape(z, (num_particles * num_inputs, -1))
         h = first.layer.activation(z)
-        for layer, site in self.rest:
-            h = layer(h, training=False) if site is None else self._patched(site, h, deltas)
+        # Particle-major rows (p * n + i), so each side is repeated once per particle.
+        tiled_sides = [
+            tf.tile(side, [num_particles] + [1] * (len(side.shape) - 1)) for side in sides
+        ]
+        h = self.tail.run(h, tiled_sides, lambda layer, x: self._replay(layer, x, deltas))
         tiled = tf.tile(labels, [num_particles])
         # The model's own loss: keras reads the logits under a softmax output (no clipping),
         # exactly as model.evaluate(loss="categorical_crossentropy") does in the reference.
@@ -141,6 +154,11 @@ class BatchedFitness:
         shape = (num_particles, num_inputs)
         losses, correct = tf.reshape(losses, shape), tf.reshape(correct, shape)
         return losses, correct, tf.reduce_sum(losses, axis=1), tf.reduce_sum(correct, axis=1)
+
+    def _replay(self, layer: keras.layers.Layer, h: tf.Tensor, deltas: tf.Tensor) -> tf.Tensor:
+        """A later changed layer patched per particle; None for the layers no patch touches."""
+        site = self.later.get(id(layer))
+        return None if site is None else self._patched(site, h, deltas)
 
     @staticmethod
     def _patched(site: _Site, h: tf.Tensor, deltas: tf.Tensor) -> tf.Tensor:
@@ -153,7 +171,7 @@ class BatchedFitness:
         return layer.activation(z + tf.reshape(correction, tf.shape(z)))
 
     def _set_results(self, tensors: tuple, deltas: tf.Tensor) -> SetResults:
-        pre, selected, labels = tensors
+        pre, selected, labels, sides = tensors
         total = int(pre.shape[0])
         step = max(1, self.max_elements // max(1, int(deltas.shape[0]) * self.widest))
         loss_sum = np.zeros(int(deltas.shape[0]), dtype=np.float64)
@@ -161,7 +179,8 @@ class BatchedFitness:
         losses, correct = [], []
         for start in range(0, total, step):
             part = slice(start, min(total, start + step))
-            chunk = self._chunk(pre[part], selected[part], labels[part], deltas)
+            side_parts = tuple(side[part] for side in sides)
+            chunk = self._chunk(pre[part], selected[part], labels[part], side_parts, deltas)
             losses.append(chunk[0].numpy())
             correct.append(chunk[1].numpy())
             loss_sum += chunk[2].numpy()

@@ -17,18 +17,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from repair.core.data import Batch, SplitReader
-from repair.core.layer_input import default_target_layer, input_extractor
+from repair.core.layer_input import default_target_layer
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError, DataFormatError, ModelError
 from repair.methods.arachne.activations import (
     check_chain,
     check_target_layer,
-    is_conv,
     kernel_matrix,
+    layer_feed,
     layer_patches,
     pre_activation,
+    reads_positions,
     targetable_layers,
 )
+from repair.methods.arachne.graph import Tail
 
 
 @dataclass(frozen=True)
@@ -47,25 +49,24 @@ class Localization:
     front: np.ndarray
 
 
-def _gradient_step(layer: keras.layers.Layer, rest: list[keras.layers.Layer]):  # noqa: ANN202
-    """A compiled function (inputs, labels, kernel) -> (dL/dW summed, |patch entries| summed).
+def _gradient_step(layer: keras.layers.Layer, tail: Tail):  # noqa: ANN202
+    """A compiled function (inputs, sides, labels, kernel) -> (dL/dW summed, |patch entries|
+    summed); sides: what the layers after ``layer`` read beside it (:class:`.graph.Tail`).
 
     The kernel gradient is returned as a (rows, units) matrix, like :func:`kernel_matrix`; the
     second output sums, over inputs and output positions, the absolute inputs each row reads.
     """
 
     @tf.function(reduce_retracing=True)
-    def gradient(inputs: tf.Tensor, labels: tf.Tensor, kernel: tf.Tensor):  # noqa: ANN202
+    def gradient(inputs: tf.Tensor, sides: tuple, labels: tf.Tensor, kernel: tf.Tensor):  # noqa: ANN202
         with tf.GradientTape() as tape:
             tape.watch(kernel)
-            outputs = layer.activation(pre_activation(layer, inputs, kernel))
-            for later in rest:
-                outputs = later(outputs, training=False)
+            outputs = tail.run(layer.activation(pre_activation(layer, inputs, kernel)), sides)
             # The model's output loss, whatever the layer: any layer can be localized.
             loss = tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(labels, outputs))
         patches = layer_patches(layer, inputs)
         reads = tf.reshape(tf.abs(patches), (-1, tf.shape(patches)[-1]))
-        if is_conv(layer):  # mean over output positions: one weight reads one entry per position
+        if reads_positions(layer):  # mean over positions: a weight reads one entry per position
             reads = reads / tf.cast(tf.shape(reads)[0] // tf.shape(inputs)[0], reads.dtype)
         grad = tape.gradient(loss, kernel)
         return tf.reshape(grad, (-1, tf.shape(grad)[-1])), tf.reduce_sum(reads, axis=0)
@@ -73,8 +74,9 @@ def _gradient_step(layer: keras.layers.Layer, rest: list[keras.layers.Layer]):  
     return gradient
 
 
-def _impact_step(layer: keras.layers.Layer, rest: list[keras.layers.Layer]):  # noqa: ANN202
-    """A compiled function (inputs, labels, kernel) -> (dL/dW summed, forward impact summed).
+def _impact_step(layer: keras.layers.Layer, tail: Tail):  # noqa: ANN202
+    """A compiled function (inputs, sides, labels, kernel) -> (dL/dW summed, forward impact
+    summed).
 
     Forward impact of the journal version (TOSEM 2023): the share of neuron j's input that flows
     through weight (i, j), |x_i w_ij| / sum_k |x_k w_kj|, times the output's sensitivity to the
@@ -85,13 +87,11 @@ def _impact_step(layer: keras.layers.Layer, rest: list[keras.layers.Layer]):  # 
     """
 
     @tf.function(reduce_retracing=True)
-    def impact(inputs: tf.Tensor, labels: tf.Tensor, kernel: tf.Tensor):  # noqa: ANN202
+    def impact(inputs: tf.Tensor, sides: tuple, labels: tf.Tensor, kernel: tf.Tensor):  # noqa: ANN202
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(kernel)
             activated = layer.activation(pre_activation(layer, inputs, kernel))
-            outputs = activated
-            for later in rest:
-                outputs = later(outputs, training=False)
+            outputs = tail.run(activated, sides)
             loss = tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(labels, outputs))
             true_probability = tf.reduce_sum(tf.gather(outputs, labels, axis=1, batch_dims=1))
         grad = tape.gradient(loss, kernel)
@@ -120,17 +120,18 @@ def objectives_of_layer(
     """
     check_chain(model, layer_index)
     layer = model.layers[layer_index]
-    extract = input_extractor(model, layer_index)
+    feed = layer_feed(model, layer_index)
     step = _impact_step if bidirectional else _gradient_step
-    compute = step(layer, model.layers[layer_index + 1 :])
+    compute = step(layer, Tail(model, layer_index))
     kernel = tf.constant(layer.kernel.numpy())
     matrix = kernel_matrix(layer)
     grad_sum = np.zeros(matrix.shape, dtype=np.float64)
     second = np.zeros(matrix.shape if bidirectional else matrix.shape[0], dtype=np.float64)
     count = 0
     for batch in batches:
-        inputs = tf.constant(extract(batch.images))
-        grad, other = compute(inputs, tf.constant(batch.labels.astype(np.int32)), kernel)
+        inputs, sides = feed(batch.images)
+        labels = tf.constant(batch.labels.astype(np.int32))
+        grad, other = compute(tf.constant(inputs), tuple(sides), labels, kernel)
         grad_sum += grad.numpy()
         second += other.numpy()
         count += len(batch)

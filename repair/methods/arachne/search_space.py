@@ -36,7 +36,7 @@ def checked_locations(model: keras.Model, path: Path) -> np.ndarray:
             )
     if len(np.unique(locations, axis=0)) != len(locations):
         raise DataFormatError(f"{path} lists a weight twice")
-    activations.check_chain(model, int(locations[:, 0].min()))
+    activations.check_chain(model, int(locations[:, 0].min()), locations[:, 0].tolist())
     return locations
 
 
