@@ -68,7 +68,8 @@ def test_a_rerun_without_unstable_inputs_removes_the_last_unstable_split(
     shutil.copytree(seeds_report[0], out)
     assert (out / "unstable" / "repair.h5").is_file()
     (out / "notes.txt").write_text("the user's")
-    same = ",".join([str(seed_models[0])] * 2)  # one model twice: no input is unstable
+    twin = shutil.copytree(seed_models[0], tmp_path / "twin")  # the same model: none unstable
+    same = f"{seed_models[0]},{twin}"
     result = run_ok(["variability", "--model_dirs", same, "--data_dir", holdout_data_dir,
                      "--output_dir", out, "--json"])  # fmt: skip
     assert json.loads(result.stdout)["unstable"] == 0
