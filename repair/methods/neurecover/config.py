@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from repair.methods.arachne.config import (
+    SwarmConfig,
     check_alpha,
-    check_phi,
     check_positive_int,
     parse_layers,
 )
@@ -41,15 +41,9 @@ class NeuRecoverLocalizeConfig:
 
 
 @dataclass(frozen=True)
-class NeuRecoverOptimizeConfig:
-    num_particles: int = field(default=100, metadata={"help": "Particles in the swarm."})
-    num_iterations: int = field(default=100, metadata={"help": "Most swarm iterations."})
-    velocity_phi: float = field(
-        default=4.1, metadata={"help": "phi of the constriction factor chi; must exceed 4."}
-    )
-    min_iteration_range: int = field(
-        default=10, metadata={"help": "Stop after this many iterations without a better patch."}
-    )
+class NeuRecoverOptimizeConfig(SwarmConfig):
+    """Arachne's swarm options, plus the fitness's alpha and the checkpoints to compare."""
+
     alpha: float = field(
         default=1.0,
         metadata={
@@ -60,7 +54,5 @@ class NeuRecoverOptimizeConfig:
     checkpoints: str | None = field(default=None, metadata={"help": CHECKPOINTS_HELP})
 
     def __post_init__(self) -> None:
-        for name in ("num_particles", "num_iterations", "min_iteration_range"):
-            check_positive_int(name, getattr(self, name))
-        check_phi(self.velocity_phi)
+        super().__post_init__()
         check_alpha(self.alpha)
