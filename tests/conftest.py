@@ -103,3 +103,22 @@ def digits_workdir(digits_data_dir: Path, tmp_path: Path) -> Path:
     for name in SPLITS:
         shutil.copy(digits_data_dir / name, folder / name)
     return folder
+
+
+@pytest.fixture(scope="session")
+def campaign(
+    digits_data_dir: Path, digits_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """A small digits campaign's folders (tests/campaign.py), made once per session."""
+    from tests.campaign import build_campaign
+
+    return build_campaign(tmp_path_factory.mktemp("campaign"), digits_data_dir, digits_model_dir)
+
+
+@pytest.fixture(scope="session")
+def campaign_report(campaign: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report folder of the campaign (index.html, inputs/), made once per session."""
+    folder = tmp_path_factory.mktemp("campaign-report")
+    inputs = ",".join(str(campaign[name]) for name in ("before", "run", "after", "variability"))
+    run_ok(["report", "--input_dirs", inputs, "--output_dir", folder, "--max_inputs", "12"])
+    return folder

@@ -18,6 +18,7 @@ from repair.cli import (
     localize,
     optimize,
     prepare,
+    report,
     saliency,
     sweep,
     target,
@@ -75,6 +76,7 @@ app.command("attack")(attack.attack_command)
 app.command("audit")(audit.audit_command)
 app.command("drift")(drift.drift_command)
 app.command("saliency")(saliency.saliency_command)
+app.command("report")(report.report_command)
 app.add_typer(utils.utils_app, name="utils")
 app.command("create_category_dir")(create_category_dir.create_category_dir_command)
 app.command("create_image_subset")(create_image_subset.create_image_subset_command)

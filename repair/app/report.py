@@ -1,0 +1,192 @@
+"""``repair report``: one self-contained HTML page of a campaign's evidence, and a page per input.
+
+The page is built only from the files the given folders hold (:mod:`repair.app.report_evidence`
+finds them): first the requirements checked on that evidence, then a section per piece of
+evidence (:mod:`repair.app.report_sections`), the input pages
+(:mod:`repair.app.report_inputs`), and the provenance: versions, seeds, and the sha256 of every
+model and split file the evidence names. ``index.html`` and ``inputs/`` are written as one set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tqdm import tqdm
+
+from repair.app.report_evidence import Evidence, find_evidence
+from repair.app.report_sections import evidence_section, flatten
+from repair.core import run_files
+from repair.core.files import write_text_atomic
+from repair.core.staging import staged
+from repair.errors import ConfigError
+from repair.reports.html import escape, page, section, table
+
+if TYPE_CHECKING:
+    from repair.core.requirements import Requirement, RequirementResult
+
+REPORT_COMMAND = "report"
+INDEX_FILENAME = "index.html"
+SEED_KEYS = ("seed", "seeds", "random_state")
+MODEL_OR_SPLIT = (".keras", ".h5")
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    index: Path
+    evidence: tuple[Evidence, ...]
+    checks: tuple[RequirementResult, ...]
+    inputs: tuple[str, ...]
+    hashed: dict[str, str]
+
+
+def verdict(check: RequirementResult) -> str:
+    """pass, fail, or not established (a ``!`` requirement whose confidence is not reached)."""
+    if check.passed:
+        return "pass"
+    return "not established" if check.requirement.significant else "fail"
+
+
+def check_on_evidence(
+    requirements: Sequence[Requirement], evidence: Sequence[Evidence]
+) -> tuple[tuple[RequirementResult, ...], str]:
+    """Check ``requirements`` with the first results.json or audit folder as before and the
+    last as after (one alone is both: absolute bounds only say something then)."""
+    from repair.app.compare import compare
+
+    sides = [item.folder for item in evidence if item.kind in ("results", "audit")]
+    if not sides:
+        raise ConfigError(
+            "--require needs evidence to check: a folder with results.json or an audit folder "
+            "among --input_dirs"
+        )
+    result = compare(before=sides[0], after=sides[-1], requirements=requirements)
+    css = {"pass": "pass", "fail": "fail", "not established": "open"}
+    rows = [[escape(check.requirement), escape(verdict(check)), escape(check.describe())]
+            for check in result.checks]  # fmt: skip
+    body = (
+        f"<p>Checked with <code>{escape(sides[0])}</code> as before and "
+        f"<code>{escape(sides[-1])}</code> as after.</p>"
+        + table(["requirement", "verdict", "evidence"], rows, [css[r[1]] for r in rows])
+        + f"<h3>Per label, before and after</h3><pre>{escape(result.table)}</pre>"
+    )
+    return result.checks, section("Requirements", body, "requirements")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def referenced_files(evidence: Sequence[Evidence]) -> list[Path]:
+    """The model and split files the evidence names (a folder stands for its model.keras and
+    repair.h5), that exist here."""
+    found: set[Path] = set()
+    for item in evidence:
+        if not isinstance(item.data, dict | list) or item.main.suffix != ".json":
+            continue
+        for _, value in flatten(item.data):
+            if not isinstance(value, str) or not value or len(value) > 4096:
+                continue
+            path = Path(value)
+            candidates = [path]
+            if path.is_dir():
+                candidates = [path / run_files.MODEL_FILENAME, path / run_files.SPLIT_FILENAME]
+            found.update(
+                c.resolve() for c in candidates if c.suffix in MODEL_OR_SPLIT and c.is_file()
+            )
+    return sorted(found)
+
+
+def provenance(evidence: Sequence[Evidence], hashed: dict[str, str]) -> str:
+    import tensorflow as tf
+
+    import repair
+
+    seeds = sorted({
+        f"{item.main}: {key} = {value}"
+        for item in evidence if isinstance(item.data, dict | list) and item.main.suffix == ".json"
+        for key, value in flatten(item.data) if key.split("/")[-1] in SEED_KEYS
+        or (len(key.split("/")) > 1 and key.split("/")[-2] in SEED_KEYS)
+    })  # fmt: skip
+    versions = [["repair", repair.__version__], ["TensorFlow", tf.__version__],
+                ["Python", sys.version.split()[0]], ["platform", platform.platform()]]  # fmt: skip
+    files = [
+        [f"<code>{escape(path)}</code>", f"<code>{digest}</code>"]
+        for path, digest in hashed.items()
+    ]
+    seeds_html = "".join(f"<li><code>{escape(line)}</code></li>" for line in seeds[:200])
+    sources = "".join(f"<li><code>{escape(item.main)}</code></li>" for item in evidence)
+    body = (
+        table(["software", "version"], [[escape(a), escape(b)] for a, b in versions])
+        + f"<h3>Files read</h3><ul>{sources}</ul>"
+        + f"<h3>Seeds</h3><ul>{seeds_html or '<li>none recorded</li>'}</ul>"
+        + "<h3>Models and splits (sha256)</h3>"
+        + table(["file", "sha256"], files)
+    )
+    return section("Provenance", body, "provenance")
+
+
+def build_report(
+    *,
+    input_dirs: Sequence[Path],
+    output_dir: Path,
+    title: str = "Repair campaign",
+    requirements: Sequence[Requirement] = (),
+    max_inputs: int = 50,
+) -> ReportResult:
+    """Write ``output_dir/index.html`` and ``output_dir/inputs/<id>.html`` from the evidence
+    under ``input_dirs``."""
+    from repair.app.report_inputs import (
+        INPUTS_DIRNAME,
+        ModelCache,
+        choose_inputs,
+        inputs_section,
+        render_input,
+    )
+
+    evidence = find_evidence([Path(folder) for folder in input_dirs])
+    if not evidence:
+        names = ", ".join(sorted(set(run_files_names())))
+        raise ConfigError(f"--input_dirs hold no evidence (none of {names})")
+    checks: tuple[RequirementResult, ...] = ()
+    parts = []
+    if requirements:
+        checks, part = check_on_evidence(requirements, evidence)
+        parts.append(part)
+    parts.extend(evidence_section(item, f"evidence-{n}") for n, item in enumerate(evidence))
+    models = ModelCache()
+    cases = choose_inputs(evidence, models, max_inputs)
+    hashed = {str(path): _sha256(path) for path in referenced_files(evidence)}
+    with staged(output_dir, REPORT_COMMAND, last=INDEX_FILENAME) as stage:
+        entries = []
+        for number, case in enumerate(tqdm(cases, desc="input pages", unit="page", leave=False)):
+            ident, html, fields = render_input(number, case, models)
+            write_text_atomic(stage / INPUTS_DIRNAME / f"{ident}.html", html)
+            entries.append((ident, fields))
+        if entries:
+            parts.append(section("Inputs to look at", inputs_section(entries), "inputs"))
+        parts.append(provenance(evidence, hashed))
+        index = stage / INDEX_FILENAME
+        write_text_atomic(index, page(title, "".join(parts)))
+    return ReportResult(
+        Path(output_dir) / INDEX_FILENAME,
+        tuple(evidence),
+        checks,
+        tuple(ident for ident, _ in entries),
+        hashed,
+    )
+
+
+def run_files_names() -> list[str]:
+    from repair.app.report_evidence import KINDS
+
+    return list(KINDS.values())
