@@ -119,6 +119,6 @@ def campaign(
 def campaign_report(campaign: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report folder of the campaign (index.html, inputs/), made once per session."""
     folder = tmp_path_factory.mktemp("campaign-report")
-    inputs = ",".join(str(campaign[name]) for name in ("before", "run", "after", "variability"))
+    inputs = ",".join(str(path) for name, path in campaign.items() if name not in ("data", "model"))
     run_ok(["report", "--input_dirs", inputs, "--output_dir", folder, "--max_inputs", "12"])
     return folder

@@ -13,7 +13,7 @@ import hashlib
 import platform
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,41 +41,73 @@ class ReportResult:
     index: Path
     evidence: tuple[Evidence, ...]
     checks: tuple[RequirementResult, ...]
+    verdicts: tuple[str, ...]  # pass, fail or not established, per check
     inputs: tuple[str, ...]
     hashed: dict[str, str]
 
 
-def verdict(check: RequirementResult) -> str:
-    """pass, fail, or not established (a ``!`` requirement whose confidence is not reached)."""
+def verdict(check: RequirementResult, point_passed: bool) -> str:
+    """pass; fail; or not established: a ``!`` requirement whose point estimate meets the bound
+    (``point_passed``) but whose interval does not."""
     if check.passed:
         return "pass"
-    return "not established" if check.requirement.significant else "fail"
+    return "not established" if check.requirement.significant and point_passed else "fail"
 
 
-def check_on_evidence(
-    requirements: Sequence[Requirement], evidence: Sequence[Evidence]
-) -> tuple[tuple[RequirementResult, ...], str]:
-    """Check ``requirements`` with the first results.json or audit folder as before and the
-    last as after (one alone is both: absolute bounds only say something then)."""
-    from repair.app.compare import compare
+def point_form(requirement: Requirement) -> Requirement:
+    """``car>=90!`` as ``car>=90``: the same bound on the point estimate."""
+    from repair.core.requirements import RISE
 
-    sides = [item.folder for item in evidence if item.kind in ("results", "audit")]
-    if not sides:
+    return requirement if requirement.op == RISE else replace(requirement, significant=False)
+
+
+def _sides(evidence: Sequence[Evidence]) -> tuple[Path, Path, dict[str, str]]:
+    """Before and after: the first and last results.json folders; without any, the first and
+    last audit folders, and of those the first model audited before and the last one after."""
+    from repair.robustness.audit import audit_models, read_audit
+
+    results = [item.folder for item in evidence if item.kind == "results"]
+    if results:
+        return results[0], results[-1], {}
+    audits = [item.folder for item in evidence if item.kind == "audit"]
+    if not audits:
         raise ConfigError(
             "--require needs evidence to check: a folder with results.json or an audit folder "
             "among --input_dirs"
         )
-    result = compare(before=sides[0], after=sides[-1], requirements=requirements)
+    models = {
+        "before_model": audit_models(read_audit(audits[0]))[0],
+        "after_model": audit_models(read_audit(audits[-1]))[-1],
+    }
+    return audits[0], audits[-1], models
+
+
+def check_on_evidence(
+    requirements: Sequence[Requirement], evidence: Sequence[Evidence]
+) -> tuple[tuple[RequirementResult, ...], tuple[str, ...], str]:
+    """Check ``requirements`` on the evidence's before and after (:func:`_sides`; one alone is
+    both, and then only absolute bounds say something)."""
+    from repair.app.compare import compare
+
+    before, after, models = _sides(evidence)
+    result = compare(before=before, after=after, requirements=requirements, **models)
+    points = compare(
+        before=before, after=after, requirements=[point_form(r) for r in requirements], **models
+    ).checks
     css = {"pass": "pass", "fail": "fail", "not established": "open"}
-    rows = [[escape(check.requirement), escape(verdict(check)), escape(check.describe())]
-            for check in result.checks]  # fmt: skip
+    verdicts = tuple(
+        verdict(check, point.passed) for check, point in zip(result.checks, points, strict=True)
+    )
+    rows = [[escape(check.requirement), escape(shown), escape(check.describe())]
+            for check, shown in zip(result.checks, verdicts, strict=True)]  # fmt: skip
+    chosen = "".join(f", {key.replace('_', ' ')} {escape(name)}" for key, name in models.items())
     body = (
-        f"<p>Checked with <code>{escape(sides[0])}</code> as before and "
-        f"<code>{escape(sides[-1])}</code> as after.</p>"
+        f"<p>Checked with <code>{escape(before)}</code> as before and "
+        f"<code>{escape(after)}</code> as after{chosen}.</p>"
         + table(["requirement", "verdict", "evidence"], rows, [css[r[1]] for r in rows])
         + f"<h3>Per label, before and after</h3><pre>{escape(result.table)}</pre>"
     )
-    return result.checks, section("Requirements", body, "requirements")
+    return result.checks, verdicts, section("Requirements", body, "requirements")
 
 
 def _sha256(path: Path) -> str:
@@ -158,9 +190,10 @@ def build_report(
         names = ", ".join(sorted(set(run_files_names())))
         raise ConfigError(f"--input_dirs hold no evidence (none of {names})")
     checks: tuple[RequirementResult, ...] = ()
+    verdicts: tuple[str, ...] = ()
     parts = []
     if requirements:
-        checks, part = check_on_evidence(requirements, evidence)
+        checks, verdicts, part = check_on_evidence(requirements, evidence)
         parts.append(part)
     parts.extend(evidence_section(item, f"evidence-{n}") for n, item in enumerate(evidence))
     models = ModelCache()
@@ -181,6 +214,7 @@ def build_report(
         Path(output_dir) / INDEX_FILENAME,
         tuple(evidence),
         checks,
+        verdicts,
         tuple(ident for ident, _ in entries),
         hashed,
     )

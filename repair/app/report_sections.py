@@ -60,10 +60,36 @@ def _value_cell(value: Any, file: str, key: str) -> Cell:
     return escape("null" if value is None else value)
 
 
+def _is_records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def records_table(records: list[dict], file: str, prefix: str) -> str:
+    """A list of JSON objects (per label, per run, per group) as one row each."""
+    rows = [dict(flatten(record)) for record in records]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    shown = [
+        [_value_cell(row.get(column), file, f"{prefix}{number}/{column}") for column in columns]
+        for number, row in enumerate(rows[:MAX_ROWS])
+    ]
+    return table(columns, shown) + _left_out(len(rows), file)
+
+
 def json_table(data: Any, file: str) -> str:
-    rows = list(flatten(data))
-    shown = [(escape(key), _value_cell(value, file, key)) for key, value in rows[:MAX_ROWS]]
-    return table(["key", "value"], shown) + _left_out(len(rows), file)
+    """Scalars as ``key/path: value`` rows; each list of objects as a table of its own."""
+    if _is_records(data):
+        return records_table(data, file, "")
+    items = data.items() if isinstance(data, dict) else [("", data)]
+    scalars, tables = [], []
+    for key, value in items:
+        if key in SKIPPED_KEYS:
+            continue
+        if _is_records(value):
+            tables.append(f"<h3>{escape(key)}</h3>{records_table(value, file, f'{key}/')}")
+        else:
+            scalars.extend(flatten(value, f"{key}/" if key != "" else ""))
+    shown = [(escape(key), _value_cell(value, file, key)) for key, value in scalars[:MAX_ROWS]]
+    return table(["key", "value"], shown) + _left_out(len(scalars), file) + "".join(tables)
 
 
 def csv_table(rows: list[list[str]], file: str) -> str:
@@ -77,7 +103,11 @@ def csv_table(rows: list[list[str]], file: str) -> str:
         for column, text in zip(header, row, strict=False):
             value = _as_number(text)
             key = f"{number}/{column}"
-            cells.append(escape(text) if value is None else Number(value, file, key, digits=4))
+            if value is None:
+                cells.append(escape(text))
+            else:
+                whole = text.strip().lstrip("-").isdigit()
+                cells.append(Number(int(value) if whole else value, file, key, digits=4))
         shown.append(cells)
     return table(header, shown) + _left_out(len(body), file)
 

@@ -45,7 +45,7 @@ def report_command(
 ) -> None:
     """Write one self-contained HTML page (no script, images inlined, readable offline) of the
     evidence in --input_dirs, and one page per input worth a look, with its Grad-CAM maps."""
-    from repair.app.report import build_report, verdict
+    from repair.app.report import build_report
     from repair.core.requirements import parse_requirements
 
     folders = [Path(part.strip()) for part in input_dirs.split(",") if part.strip()]
@@ -65,8 +65,8 @@ def report_command(
     kinds = ", ".join(sorted({item.kind for item in result.evidence}))
     print(f"wrote {result.index} ({len(result.evidence)} pieces of evidence: {kinds})")
     print(f"wrote {len(result.inputs)} input pages in {result.index.parent / 'inputs'}")
-    for check in result.checks:
-        print(f"{verdict(check):<15} {check.describe()}")
+    for check, verdict in zip(result.checks, result.verdicts, strict=True):
+        print(f"{verdict:<15} {check.describe()}")
     failed = [check for check in result.checks if not check.passed]
     if failed:
         from repair.cli.utils_results import RequirementsNotMet

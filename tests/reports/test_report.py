@@ -74,8 +74,10 @@ def source_value(file: str, key: str) -> float:
 def test_every_number_on_the_page_is_the_one_in_its_source_file(campaign_report: Path) -> None:
     cells = parse(campaign_report / "index.html").cells
     files = {file for file, _, _ in cells}
-    assert {Path(f).name for f in files} >= {"results.json", "summary.json", "history.csv",
-                                              "variability.json"}  # fmt: skip
+    assert {Path(f).name for f in files} == {
+        "results.json", "summary.json", "history.csv", "variability.json", "audit.csv",
+        "drift.json", "drift_over_time.csv", "evaluate.json", "sweep.json",
+    }  # fmt: skip
     assert len(cells) > 100
     for file, key, text in cells:
         shown = float(text)
@@ -92,11 +94,11 @@ def test_the_page_is_self_contained_and_has_a_section_per_evidence_found(
     text = (campaign_report / "index.html").read_text(encoding="utf-8")
     assert "http://" not in text and "https://" not in text
     for title in ("Per-label results: before", "Per-label results: after", "Repair run: run",
-                  "Variability: variability", "Inputs to look at", "Provenance"):  # fmt: skip
+                  "Variability: variability", "Robustness audit: audit", "Drift: drift",
+                  "Drift over time: drift_time", "Repeated repairs (evaluate): evaluate",
+                  "Sweep: sweep", "Inputs to look at", "Provenance"):  # fmt: skip
         assert title in text
-    # nothing for the kinds not found, and no requirements section without --require
-    for absent in ("Robustness audit", "Drift", "Sweep", "Requirements"):
-        assert absent not in text
+    assert "Requirements" not in text  # no section without --require
     # the charts the commands drew are inlined byte for byte
     radar = campaign["before"] / "radar.png"
     import base64
@@ -162,6 +164,9 @@ def test_max_inputs_bounds_the_pages_and_zero_gives_none(campaign: dict[str, Pat
     inputs = f"{campaign['run']},{campaign['variability']}"
     run_ok(["report", "--input_dirs", inputs, "--output_dir", tmp_path, "--max_inputs", "3"])
     assert len(list((tmp_path / "inputs").iterdir())) == 3
+    text = (tmp_path / "index.html").read_text(encoding="utf-8")
+    for absent in ("Robustness audit", "Drift", "Sweep", "Per-label results"):
+        assert absent not in text  # nothing for the kinds not found
     run_ok(["report", "--input_dirs", inputs, "--output_dir", tmp_path, "--max_inputs", "0"])
     assert not (tmp_path / "inputs").exists()  # the earlier run's pages went with its set
 
