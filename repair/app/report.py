@@ -14,6 +14,7 @@ import platform
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ from repair.core import run_files
 from repair.core.files import write_text_atomic
 from repair.core.staging import staged
 from repair.errors import ConfigError
-from repair.reports.html import escape, page, section, table
+from repair.reports.html import contents, escape, page, section, table
 
 if TYPE_CHECKING:
     from repair.core.requirements import Requirement, RequirementResult
@@ -209,7 +210,7 @@ def build_report(
             parts.append(section("Inputs to look at", inputs_section(entries), "inputs"))
         parts.append(provenance(evidence, hashed))
         index = stage / INDEX_FILENAME
-        write_text_atomic(index, page(title, "".join(parts)))
+        write_text_atomic(index, page(title, contents(_section_titles(parts)) + "".join(parts)))
     return ReportResult(
         Path(output_dir) / INDEX_FILENAME,
         tuple(evidence),
@@ -218,6 +219,14 @@ def build_report(
         tuple(ident for ident, _ in entries),
         hashed,
     )
+
+
+def _section_titles(parts: Sequence[str]) -> list[tuple[str, str]]:
+    """(anchor, title) of each section, read back from its HTML (one source for both)."""
+    import re
+
+    found = (re.match(r'<section id="([^"]+)"><h2>(.*?)</h2>', part) for part in parts)
+    return [(match[1], html_unescape(match[2])) for match in found if match]
 
 
 def run_files_names() -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STYLE = """
-body { font-family: sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+body { font-family: sans-serif; margin: 2em auto; padding: 0 1.5em; max-width: 70em; color: #222; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; }
 table { border-collapse: collapse; margin: 0.8em 0; }
 td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
@@ -95,6 +95,14 @@ def source_line(*paths: object) -> str:
 
 def section(title: str, body: str, anchor: str) -> str:
     return f'<section id="{escape(anchor)}"><h2>{escape(title)}</h2>{body}</section>'
+
+
+def contents(entries: Sequence[tuple[str, str]]) -> str:
+    """A list of links to the page's sections: (anchor, title) each."""
+    items = "".join(
+        f'<li><a href="#{escape(anchor)}">{escape(title)}</a></li>' for anchor, title in entries
+    )
+    return f"<nav><ul>{items}</ul></nav>"
 
 
 def page(title: str, body: str) -> str:
