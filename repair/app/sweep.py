@@ -155,6 +155,7 @@ class SweepResult:
     ran: int
     resumed: int
     errors: int
+    retried: int  # units whose task ran again after its node was lost (Ray)
     wall_time_s: float
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -164,6 +165,7 @@ class SweepResult:
             "ran": self.ran,
             "resumed": self.resumed,
             "errors": self.errors,
+            "retried": self.retried,
             "wall_time_s": round(self.wall_time_s, 3),
             "files": [str(p) for p in self.files],
             "groups": list(self.groups),
@@ -195,21 +197,30 @@ def run_sweep(
         total = sum(len(task.units) for task in tasks)
         by_task: dict[int, list[dict[str, Any]]] = {}
         bar = tqdm(total=total, desc="sweep", unit="unit", file=progress or sys.stderr, leave=False)
+        retried = 0
         with unit_executor(
             executor, len(tasks), workers=workers, ray_address=ray_address, gpus=gpus_per_unit
         ) as pool:
-            for outcome in pool.map_unordered(run_task, tasks):
-                by_task[outcome.index] = _records_of(outcome, tasks[outcome.index])
-                bar.update(len(tasks[outcome.index].units))
+            if getattr(pool, "ships_files", False):  # workers without the driver's disk
+                from repair.app.sweep_remote import run_remote_tasks
+
+                by_task = run_remote_tasks(pool, tasks, bar)
+                retried = pool.retried()
+                extra = {**(extra or {}), "object_store_bytes": pool.shared_bytes}
+            else:
+                for outcome in pool.map_unordered(run_task, tasks):
+                    by_task[outcome.index] = records_of(outcome, tasks[outcome.index])
+                    bar.update(len(tasks[outcome.index].units))
         bar.close()
         records = [r for index in range(len(tasks)) for r in by_task.get(index, [])]
         records += _missing(tasks, by_task)
-        result = _report(sweep, records, time.perf_counter() - started, extra or {})
+        result = _report(sweep, records, time.perf_counter() - started, extra or {}, retried)
         log_sweep(tracked, result, sweep.output_dir)
         return result
 
 
-def _records_of(outcome: Outcome, task: Task) -> list[dict[str, Any]]:
+def records_of(outcome: Outcome, task: Task) -> list[dict[str, Any]]:
+    """The records of a finished task, or an error record for its first unit."""
     if outcome.error is None:
         return outcome.value
     return [_error_record(spec, outcome.error) for spec in task.units[:1]]
@@ -230,7 +241,7 @@ def _missing(tasks: list[Task], by_task: dict[int, list[dict]]) -> list[dict[str
 
 
 def _report(
-    sweep: Sweep, records: list[dict[str, Any]], wall: float, extra: dict[str, Any]
+    sweep: Sweep, records: list[dict[str, Any]], wall: float, extra: dict[str, Any], retried: int
 ) -> SweepResult:
     order = {spec.name: i for i, spec in enumerate(s for t in sweep.units() for s in t.units)}
     records.sort(key=lambda r: order[r["unit"]])
@@ -246,6 +257,7 @@ def _report(
         "chain": "chunk" if sweep.chain else None,
         "variants": [v.record() for v in sweep.variants],
         "std": "sample standard deviation over seeds (n - 1)",
+        "retried": retried,
         "groups": groups,
     }
     files.append(write_json_atomic(out / SWEEP_JSON, summary))
@@ -261,6 +273,7 @@ def _report(
         ran=sum(not r.get("resumed") for r in records),
         resumed=sum(bool(r.get("resumed")) for r in records),
         errors=sum(r["status"] == "error" for r in records),
+        retried=retried,
         wall_time_s=wall,
         extra=extra,
     )

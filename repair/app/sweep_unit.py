@@ -209,8 +209,9 @@ class Task:
     units: tuple[UnitSpec, ...]
 
 
-def run_task(task: Task) -> list[dict[str, Any]]:
+def run_task(task: Task, start: str | None = None) -> list[dict[str, Any]]:
     """Run the units of ``task`` in order (skipping done ones); a chain stops at an error.
+    ``start``: the kept model the first unit starts from when it continues a chain.
 
     The units' own progress bars and notes are off: the sweep shows one bar of units, and each
     unit's outcome is in its unit.json.
@@ -219,7 +220,7 @@ def run_task(task: Task) -> list[dict[str, Any]]:
     os.environ["TQDM_DISABLE"] = "1"
     try:
         with contextlib.redirect_stderr(io.StringIO()):
-            return _run_units(task)
+            return _run_units(task, start)
     finally:
         if quiet is None:
             os.environ.pop("TQDM_DISABLE", None)
@@ -227,9 +228,11 @@ def run_task(task: Task) -> list[dict[str, Any]]:
             os.environ["TQDM_DISABLE"] = quiet
 
 
-def _run_units(task: Task) -> list[dict[str, Any]]:
+def _run_units(task: Task, start_model: str | None) -> list[dict[str, Any]]:
     records = []
     previous: dict[str, Any] | None = None
+    if start_model is not None:
+        previous = {"kept_model": start_model}
     for spec in task.units:
         start = None if previous is None or spec.model is not None else previous["kept_model"]
         record = done_record(spec)

@@ -85,7 +85,10 @@ WorkersOption = Annotated[
 RayAddress = Annotated[
     str | None,
     typer.Option(
-        help="Join this Ray cluster (e.g. ray://host:10001) [start a local one].",
+        "--address",
+        "--ray_address",
+        help="Join this running Ray cluster: auto, HOST:PORT or ray://HOST:10001 "
+        "[start a local one]. Every node needs pip install 'repair[ray]'.",
         show_default=False,
     ),
 ]

@@ -76,7 +76,7 @@ def evaluate_command(
     if holdout is not None and not 0.0 < holdout < 1.0:
         raise UsageError(f"--holdout must be a fraction in (0, 1), like 0.5; got {holdout}")
     if ray_address is not None and executor != ExecutorName.ray:
-        raise UsageError(f"--ray_address needs --executor ray; got --executor {executor.value}")
+        raise UsageError(f"--address needs --executor ray; got --executor {executor.value}")
     method_class, (localize_options, optimize_options) = method_options(
         method, ctx.args, ["localize", "optimize"]
     )

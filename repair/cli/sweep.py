@@ -108,7 +108,7 @@ def sweep_command(
         typer.echo(f"sweep: no chunks made; repairing {whole} as a whole, one chunk "
                    f"'{WHOLE_CHUNK}'", err=True)  # fmt: skip
     if executor != ExecutorName.ray and (ray_address or gpus_per_unit):
-        raise UsageError("--ray_address and --gpus_per_unit need --executor ray")
+        raise UsageError("--address and --gpus_per_unit need --executor ray")
     from repair.app.sweep import run_sweep
     from repair.app.sweep_summary import format_groups
 

@@ -3,10 +3,19 @@
 Ray is an optional extra (``pip install 'repair[ray]'``) imported only here. Each task declares
 ``cpus_per_task`` CPUs and ``gpus_per_task`` GPUs, so Ray packs as many tasks on a node as it
 has room for; ``initializer`` runs once per Ray worker process (Ray reuses its workers).
+
+On a cluster the workers share no disk with the driver: :meth:`RayExecutor.share` puts bytes
+into Ray's object store once (a call's item holds the handle, the worker calls :func:`fetch`),
+and a call returns its outputs as values. A task whose node dies is run again elsewhere, at most
+``max_retries`` times; an actor on the driver's node counts each call's attempts, so the caller
+can say how many calls were retried (:meth:`RayExecutor.retried`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -27,13 +36,42 @@ def import_ray() -> Any:
     return ray
 
 
-def _run_in_worker(
+def fetch(handle: Any) -> Any:
+    """In a worker: the value :meth:`RayExecutor.share` put into the object store."""
+    return import_ray().get(handle)
+
+
+def node_id() -> str:
+    """In a worker: the id of the Ray node it runs on."""
+    return import_ray().get_runtime_context().get_node_id()
+
+
+class _Attempts:
+    """The nodes each call's attempts ran on (an actor: one copy, on the driver's node)."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[int, list[str]] = {}
+
+    def start(self, index: int, node: str) -> None:
+        self.nodes.setdefault(index, []).append(node)
+
+    def attempts(self) -> dict[int, list[str]]:
+        return self.nodes
+
+    def retried(self) -> int:
+        return sum(len(nodes) > 1 for nodes in self.nodes.values())
+
+
+def _run_in_worker(  # noqa: PLR0913
     function: Callable[[Any], Any],
     item: Any,
     index: int,
     initializer: Callable[..., None] | None,
     initargs: tuple,
+    attempts: Any = None,
 ) -> Outcome:
+    if attempts is not None:
+        import_ray().get(attempts.start.remote(index, node_id()))
     key = (initializer, initargs)
     if initializer is not None and key not in _initialized:
         initializer(*initargs)
@@ -53,8 +91,12 @@ class RayExecutor:
         gpus_per_task: float = 0,
         initializer: Callable[..., None] | None = None,
         initargs: tuple = (),
+        max_retries: int = 2,
     ) -> None:
         self.ray = import_ray()
+        self.max_retries = max_retries
+        self.shared_bytes = 0  # what share() put into the object store
+        self.attempts: Any = None
         self.address = address
         self.num_cpus = num_cpus
         self.cpus_per_task = cpus_per_task
@@ -65,7 +107,20 @@ class RayExecutor:
 
     def __enter__(self) -> RayExecutor:
         ray = self.ray
+        # Ray's own notes (a raylet lost, a worker killed) are printed to stdout, where the
+        # command's results go: send them to stderr while Ray runs.
+        self._quiet = contextlib.redirect_stdout(sys.stderr)
+        self._quiet.__enter__()
+        try:
+            self._start(ray)
+        except BaseException:
+            self._quiet.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self, ray: Any) -> None:
         if not ray.is_initialized():
+            self._environment = dict(os.environ)  # ray.init sets RAY_AUTH_MODE and others
             options: dict[str, Any] = {
                 "include_dashboard": False,
                 "log_to_driver": False,
@@ -76,22 +131,56 @@ class RayExecutor:
             else:
                 ray.init(num_cpus=self.num_cpus, **options)
             self.started = True
-        return self
+        # num_cpus=0: the counter needs no CPU, so it never waits behind the calls it counts
+        # pinned to the driver's node, so that losing a worker node does not lose the count
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+        actor = ray.remote(num_cpus=0)(_Attempts)
+        self.attempts = actor.options(scheduling_strategy=here).remote()
+
+    ships_files = True  # callers move files through share() and return values, not a disk
+
+    def share(self, data: bytes) -> Any:
+        """Put ``data`` into the object store once; the handle travels in a call's item."""
+        self.shared_bytes += len(data)
+        return self.ray.put(data)
+
+    def retried(self) -> int:
+        """How many calls ran more than once (their node died and Ray ran them again)."""
+        if self.attempts is None:
+            return 0
+        return int(self.ray.get(self.attempts.retried.remote()))
 
     def __exit__(self, *exc: object) -> None:
-        if self.started:
-            self.ray.shutdown()
-            self.started = False
+        try:
+            if self.attempts is not None:
+                self.ray.kill(self.attempts)
+                self.attempts = None
+            if self.started:
+                self.ray.shutdown()
+                self.started = False
+                # what ray.init set would steer the next Ray this process starts (a token
+                # left in a HOME of the past): leave the environment as it was found
+                os.environ.clear()
+                os.environ.update(self._environment)
+        finally:
+            self._quiet.__exit__(None, None, None)
 
     def map_unordered(
         self, function: Callable[[Any], Any], items: Sequence[Any]
     ) -> Iterator[Outcome]:
         ray = self.ray
-        task = ray.remote(num_cpus=self.cpus_per_task, num_gpus=self.gpus_per_task, max_retries=0)(
-            _run_in_worker
-        )
+        task = ray.remote(
+            num_cpus=self.cpus_per_task,
+            num_gpus=self.gpus_per_task,
+            max_retries=self.max_retries,  # a lost node's tasks; an exception is never retried
+            retry_exceptions=False,
+        )(_run_in_worker)
         pending = {
-            task.remote(function, item, index, self.initializer, self.initargs): index
+            task.remote(
+                function, item, index, self.initializer, self.initargs, self.attempts
+            ): index
             for index, item in enumerate(items)
         }
         try:

@@ -24,3 +24,23 @@ def perturbed_model_dir(digits_model_dir: Path, tmp_path_factory: pytest.TempPat
     folder = tmp_path_factory.mktemp("perturbed-model")
     save_model(model, folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def chunks(digits_data_dir: Path, digits_model_dir: Path, tmp_path_factory) -> tuple[Path, int]:
+    """Three chunks of 60 repair inputs, and a label misclassified in chunk 0 and in as many
+    chunks as possible (so that units repair, and a chain repairs more than once)."""
+    from repair.app.commands import target
+    from repair.app.utils import split_dataset
+
+    folder = tmp_path_factory.mktemp("sweep-chunks")
+    split_dataset(source=digits_data_dir / "repair.h5", output_dir=folder / "chunks",
+                  chunk_size=60, num_chunks=3)  # fmt: skip
+    negatives = [
+        target(model=digits_model_dir, source=folder / "chunks" / str(c) / "repair.h5",
+               data_dir=folder / f"target{c}")
+        for c in range(3)
+    ]  # fmt: skip
+    candidates = [row.label for row in negatives[0].labels if row.negative > 0]
+    label = max(candidates, key=lambda k: sum(t.negatives_of(k) > 0 for t in negatives))
+    return folder / "chunks", label

@@ -15,48 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.app.sweeps import FAST, comparable, sweep_args
 from tests.conftest import run_ok, run_repair
-
-FAST = ["--num_particles=8", "--num_iterations=4", "--num_input_pos_sampled=50"]
-TIMES_AND_PATHS = {"wall_time_s", "kept_model", "start_model", "resumed", "folder"}
-
-
-@pytest.fixture(scope="module")
-def chunks(digits_data_dir: Path, digits_model_dir: Path, tmp_path_factory) -> tuple[Path, int]:
-    """Three chunks of 60 repair inputs, and a label misclassified in chunk 0 and in as many
-    chunks as possible (so that units repair, and a chain repairs more than once)."""
-    from repair.app.commands import target
-    from repair.app.utils import split_dataset
-
-    folder = tmp_path_factory.mktemp("sweep-chunks")
-    split_dataset(source=digits_data_dir / "repair.h5", output_dir=folder / "chunks",
-                  chunk_size=60, num_chunks=3)  # fmt: skip
-    negatives = [
-        target(model=digits_model_dir, source=folder / "chunks" / str(c) / "repair.h5",
-               data_dir=folder / f"target{c}")
-        for c in range(3)
-    ]  # fmt: skip
-    candidates = [row.label for row in negatives[0].labels if row.negative > 0]
-    label = max(candidates, key=lambda k: sum(t.negatives_of(k) > 0 for t in negatives))
-    return folder / "chunks", label
-
-
-def sweep_args(model: Path, data: Path, chunks: tuple[Path, int], out: Path, *extra) -> list:
-    return ["sweep", "--model_dir", model, "--data_dir", data, "--chunks_dir", chunks[0],
-            "--labels", str(chunks[1]), "--output_dir", out, *FAST, "--json", *extra]  # fmt: skip
-
-
-def comparable(folder: Path) -> dict:
-    """unit.json and summary.json of a unit without times and paths."""
-    unit = {k: v for k, v in json.loads((folder / "unit.json").read_text()).items()
-            if k not in TIMES_AND_PATHS}  # fmt: skip
-    unit["spec"] = {k: v for k, v in unit["spec"].items() if k not in ("model", "chunk_file",
-                    "test_data")}  # fmt: skip
-    if (folder / "summary.json").is_file():
-        summary = json.loads((folder / "summary.json").read_text())
-        unit["summary"] = {k: v for k, v in summary.items() if not k.endswith(("_dir", "_s"))
-                           and k != "repaired_model"}  # fmt: skip
-    return unit
 
 
 def test_serial_local_and_ray_give_the_same_units(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from repair.app.tracking import flat_params, numeric_leaves
-from tests.app.test_sweep import chunks, sweep_args  # noqa: F401  (the fixture)
+from tests.app.sweeps import sweep_args
 from tests.conftest import run_ok, run_repair
 from tests.drift.conftest import weeks_dir  # noqa: F401  (the fixture)
 from tests.methods.conftest import FAST, target_dir  # noqa: F401  (the fixture)

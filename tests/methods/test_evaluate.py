@@ -53,5 +53,5 @@ def test_ray_address_without_the_ray_executor_is_refused(
                          "--positive_inputs_dir", target_dir / "positive",
                          "--output_dir", tmp_path, "--holdout=0.5", "--executor=local",
                          "--ray_address=ray://nowhere:10001"])  # fmt: skip
-    assert result.exit_code == 2 and "--ray_address needs --executor ray" in result.stderr
+    assert result.exit_code == 2 and "--address needs --executor ray" in result.stderr
     assert not list(tmp_path.iterdir())

@@ -1,0 +1,149 @@
+"""`repair sweep --executor ray --address` on a real Ray cluster of a head and two worker nodes
+(started here, on loopback): units run on both nodes and take their inputs from the object
+store, no worker path reaches a unit's files, the results equal a serial run, a rerun resumes,
+and a worker node killed mid-sweep costs a retry, not a unit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.app.sweeps import comparable, sweep_args
+from tests.conftest import run_ok
+
+pytest.importorskip("ray")
+
+SEEDS = "--seeds=0-3"
+FAST_HEALTH = {"health_check_period_ms": 300, "health_check_failure_threshold": 3,
+               "health_check_initial_delay_ms": 0}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    """A head without CPUs (it schedules, it does not run units) and two 1-CPU worker nodes."""
+    from ray.cluster_utils import Cluster
+
+    home = tmp_path_factory.mktemp("ray-home")
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths must fit
+    saved = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)  # Ray must leave the real home alone
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={
+            "num_cpus": 0,
+            "include_dashboard": False,
+            "temp_dir": temp,
+            "_system_config": FAST_HEALTH,
+        },  # fmt: skip
+    )
+    workers = [cluster.add_node(num_cpus=1) for _ in range(2)]
+    cluster.wait_for_nodes()
+    try:
+        yield cluster, workers, home  # a driver on this machine uses the same home
+    finally:
+        import ray
+
+        if ray.is_initialized():
+            ray.shutdown()
+        cluster.shutdown()
+        os.environ["HOME"] = saved or ""
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def serial_units(digits_data_dir, digits_model_dir, chunks, tmp_path_factory):
+    out = tmp_path_factory.mktemp("serial-sweep")
+    extra = ["--chunks=0", SEEDS, "--executor=serial"]
+    run_ok(sweep_args(digits_model_dir, digits_data_dir, chunks, out, *extra))
+    return [comparable(f) for f in sorted(p.parent for p in out.rglob("unit.json"))]
+
+
+def _units(out: Path) -> list[Path]:
+    return sorted(p.parent for p in out.rglob("unit.json"))
+
+
+def _sweep(args: list, home: Path) -> subprocess.Popen:
+    """`repair sweep ARGS` in a process of its own, as a user's shell starts it."""
+    env = {**os.environ, "HOME": str(home), "TQDM_DISABLE": "1"}
+    command = [sys.executable, "-m", "repair", *map(str, args)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            text=True)  # fmt: skip
+
+
+def _finish(process: subprocess.Popen) -> dict:
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    return json.loads(stdout)
+
+
+def _running_units(raylet_pid: int) -> int:
+    """Worker processes of that raylet running a unit now (Ray names them after the task)."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            title = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        parent = next(
+            (line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), ""
+        )
+        count += parent == str(raylet_pid) and title.startswith("ray::_run_in_worker")
+    return count
+
+
+def test_units_run_on_both_nodes_from_the_object_store_and_equal_a_serial_run(
+    cluster, serial_units, digits_data_dir, digits_model_dir, chunks, tmp_path
+) -> None:
+    head, workers, home = cluster
+    out = tmp_path / "ray"
+    extra = ["--chunks=0", SEEDS, "--executor=ray", "--address", head.address]
+    args = sweep_args(digits_model_dir, digits_data_dir, chunks, out, *extra)
+    report = _finish(_sweep(args, home))
+    assert (report["units"], report["ran"], report["errors"], report["retried"]) == (4, 4, 0, 0)
+    inputs = [digits_model_dir / "model.keras", chunks[0] / "0" / "repair.h5",
+              digits_data_dir / "test.h5"]  # fmt: skip
+    assert report["object_store_bytes"] == sum(p.stat().st_size for p in inputs)  # each once
+    nodes = {json.loads((f / "unit.json").read_text())["node"] for f in _units(out)}
+    assert nodes == {w.node_id for w in workers}
+    assert [comparable(f) for f in _units(out)] == serial_units
+    for path in out.rglob("*"):  # no worker path in any file of any unit
+        if path.is_file() and path.suffix in (".json", ".csv"):
+            assert "repair-sweep-unit-" not in path.read_text(), path
+    assert json.loads((out / "sweep.json").read_text())["retried"] == 0
+    again = _finish(_sweep(args, home))  # the driver's rerun resumes: nothing runs
+    assert (again["ran"], again["resumed"], again["object_store_bytes"]) == (0, 4, 0)
+
+
+def test_a_worker_node_killed_mid_sweep_costs_a_retry_not_a_unit(
+    cluster, serial_units, digits_data_dir, digits_model_dir, chunks, tmp_path
+) -> None:
+    head, workers, home = cluster
+    spare = head.add_node(num_cpus=1)  # the sweep keeps two nodes after one is lost
+    head.wait_for_nodes()
+    victim = workers[1]
+    raylet = victim.all_processes["raylet"][0].process.pid
+    out = tmp_path / "ray"
+    extra = ["--chunks=0", SEEDS, "--executor=ray", "--address", head.address]
+    process = _sweep(sweep_args(digits_model_dir, digits_data_dir, chunks, out, *extra), home)
+    deadline = time.monotonic() + 180
+    while not _running_units(raylet):  # wait until a unit runs on the victim
+        assert process.poll() is None and time.monotonic() < deadline, "no unit on the victim"
+        time.sleep(0.05)
+    time.sleep(1.0)  # past the attempt's first step (it reports itself), well before its end
+    head.remove_node(victim, allow_graceful=False)  # SIGKILL its raylet and workers
+    workers[1] = spare
+    report = _finish(process)
+    assert (report["units"], report["errors"]) == (4, 0) and report["retried"] >= 1
+    assert json.loads((out / "sweep.json").read_text())["retried"] == report["retried"]
+    assert [comparable(f) for f in _units(out)] == serial_units
+    nodes = {json.loads((f / "unit.json").read_text())["node"] for f in _units(out)}
+    assert victim.node_id not in nodes
