@@ -1,7 +1,8 @@
 """`repair sweep --executor ray --address` on a real Ray cluster of a head and two worker nodes
 (started here, on loopback): units run on both nodes and take their inputs from the object
 store, no worker path reaches a unit's files, the results equal a serial run, a rerun resumes,
-and a worker node killed mid-sweep costs a retry, not a unit."""
+a worker node killed mid-sweep costs a retry, not a unit, and after the driver is killed a rerun
+runs only the missing units (a unit failing on every try is an error, the others finish)."""
 
 from __future__ import annotations
 
@@ -147,3 +148,35 @@ def test_a_worker_node_killed_mid_sweep_costs_a_retry_not_a_unit(
     assert [comparable(f) for f in _units(out)] == serial_units
     nodes = {json.loads((f / "unit.json").read_text())["node"] for f in _units(out)}
     assert victim.node_id not in nodes
+
+
+def test_a_killed_driver_resumes_on_the_cluster_and_a_failing_unit_is_an_error(
+    cluster, digits_data_dir, digits_model_dir, chunks, tmp_path
+) -> None:
+    head, _, home = cluster
+    broken = tmp_path / "chunks"
+    shutil.copytree(chunks[0], broken)
+    (broken / "1" / "repair.h5").write_bytes(b"not an HDF5 file")
+    out = tmp_path / "ray"
+    extra = ["--chunks=0-1", "--seeds=0-2", "--executor=ray", "--address", head.address]
+    args = sweep_args(digits_model_dir, digits_data_dir, (broken, chunks[1]), out, *extra)
+    process = _sweep(args, home)
+    deadline = time.monotonic() + 180
+    while not list(out.glob("label_*/chunk_*/seed_*/unit.json")):
+        assert process.poll() is None and time.monotonic() < deadline, "no unit came back"
+        time.sleep(0.05)
+    process.kill()  # the driver, SIGKILLed; the cluster goes on
+    process.communicate()
+    records = [json.loads(p.read_text()) for p in out.glob("label_*/chunk_*/seed_*/unit.json")]
+    done = sum(r["status"] in ("ok", "skipped") for r in records)
+    assert len(records) < 6, "the kill came too late to leave missing units"
+    rerun = _sweep(args, home)
+    stdout, stderr = rerun.communicate(timeout=600)
+    assert rerun.returncode == 1, stderr[-2000:]
+    report = json.loads(stdout)
+    assert (report["units"], report["resumed"], report["errors"]) == (6, done, 3)
+    assert report["ran"] == 6 - done
+    for path in out.glob("label_*/chunk_1/seed_*/unit.json"):
+        record = json.loads(path.read_text())
+        assert record["status"] == "error" and str(broken / "1" / "repair.h5") in record["message"]
+        assert "repair-sweep-unit-" not in path.read_text()
