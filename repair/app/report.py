@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from html import unescape as html_unescape
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from repair.app.report_evidence import Evidence, find_evidence
+from repair.app.report_evidence import KINDS, Evidence, find_evidence
 from repair.app.report_sections import evidence_section, flatten
 from repair.core import run_files
 from repair.core.files import write_text_atomic
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 REPORT_COMMAND = "report"
 INDEX_FILENAME = "index.html"
-SEED_KEYS = ("seed", "seeds", "random_state")
+SEED_KEYS = {"seed", "seeds", "random_state"}
 MODEL_OR_SPLIT = (".keras", ".h5")
 
 
@@ -91,24 +91,24 @@ def check_on_evidence(
     from repair.app.compare import compare
 
     before, after, models = _sides(evidence)
-    result = compare(before=before, after=after, requirements=requirements, **models)
-    points = compare(
-        before=before, after=after, requirements=[point_form(r) for r in requirements], **models
-    ).checks
+    asked = list(requirements)
+    both = compare(before=before, after=after, requirements=[*asked, *map(point_form, asked)],
+                   **models)  # fmt: skip
+    checks, points = both.checks[: len(asked)], both.checks[len(asked) :]
     css = {"pass": "pass", "fail": "fail", "not established": "open"}
     verdicts = tuple(
-        verdict(check, point.passed) for check, point in zip(result.checks, points, strict=True)
+        verdict(check, point.passed) for check, point in zip(checks, points, strict=True)
     )
     rows = [[escape(check.requirement), escape(shown), escape(check.describe())]
-            for check, shown in zip(result.checks, verdicts, strict=True)]  # fmt: skip
+            for check, shown in zip(checks, verdicts, strict=True)]  # fmt: skip
     chosen = "".join(f", {key.replace('_', ' ')} {escape(name)}" for key, name in models.items())
     body = (
         f"<p>Checked with <code>{escape(before)}</code> as before and "
         f"<code>{escape(after)}</code> as after{chosen}.</p>"
         + table(["requirement", "verdict", "evidence"], rows, [css[r[1]] for r in rows])
-        + f"<h3>Per label, before and after</h3><pre>{escape(result.table)}</pre>"
+        + f"<h3>Per label, before and after</h3><pre>{escape(both.table)}</pre>"
     )
-    return result.checks, verdicts, section("Requirements", body, "requirements")
+    return checks, verdicts, section("Requirements", body, "requirements")
 
 
 def _sha256(path: Path) -> str:
@@ -119,23 +119,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _json_scalars(evidence: Sequence[Evidence]) -> Iterator[tuple[Evidence, str, object]]:
+    """``(evidence, key/path, value)`` for every scalar of every JSON file read."""
+    for item in evidence:
+        if item.main.suffix == ".json":
+            for key, value in flatten(item.data):
+                yield item, key, value
+
+
 def referenced_files(evidence: Sequence[Evidence]) -> list[Path]:
     """The model and split files the evidence names (a folder stands for its model.keras and
     repair.h5), that exist here."""
     found: set[Path] = set()
-    for item in evidence:
-        if not isinstance(item.data, dict | list) or item.main.suffix != ".json":
+    for _, _, value in _json_scalars(evidence):
+        if not isinstance(value, str) or not value or len(value) > 4096:
             continue
-        for _, value in flatten(item.data):
-            if not isinstance(value, str) or not value or len(value) > 4096:
-                continue
-            path = Path(value)
-            candidates = [path]
-            if path.is_dir():
-                candidates = [path / run_files.MODEL_FILENAME, path / run_files.SPLIT_FILENAME]
-            found.update(
-                c.resolve() for c in candidates if c.suffix in MODEL_OR_SPLIT and c.is_file()
-            )
+        path = Path(value)
+        candidates = [path]
+        if path.is_dir():
+            candidates = [path / run_files.MODEL_FILENAME, path / run_files.SPLIT_FILENAME]
+        found.update(c.resolve() for c in candidates if c.suffix in MODEL_OR_SPLIT and c.is_file())
     return sorted(found)
 
 
@@ -144,12 +147,13 @@ def provenance(evidence: Sequence[Evidence], hashed: dict[str, str]) -> str:
 
     import repair
 
-    seeds = sorted({
-        f"{item.main}: {key} = {value}"
-        for item in evidence if isinstance(item.data, dict | list) and item.main.suffix == ".json"
-        for key, value in flatten(item.data) if key.split("/")[-1] in SEED_KEYS
-        or (len(key.split("/")) > 1 and key.split("/")[-2] in SEED_KEYS)
-    })  # fmt: skip
+    seeds = sorted(
+        {
+            f"{item.main}: {key} = {value}"
+            for item, key, value in _json_scalars(evidence)
+            if SEED_KEYS & set(key.split("/")[-2:])  # a seed, or one of a list of seeds
+        }
+    )
     versions = [["repair", repair.__version__], ["TensorFlow", tf.__version__],
                 ["Python", sys.version.split()[0]], ["platform", platform.platform()]]  # fmt: skip
     files = [
@@ -188,7 +192,7 @@ def build_report(
 
     evidence = find_evidence([Path(folder) for folder in input_dirs])
     if not evidence:
-        names = ", ".join(sorted(set(run_files_names())))
+        names = ", ".join(sorted(KINDS.values()))
         raise ConfigError(f"--input_dirs hold no evidence (none of {names})")
     checks: tuple[RequirementResult, ...] = ()
     verdicts: tuple[str, ...] = ()
@@ -227,9 +231,3 @@ def _section_titles(parts: Sequence[str]) -> list[tuple[str, str]]:
 
     found = (re.match(r'<section id="([^"]+)"><h2>(.*?)</h2>', part) for part in parts)
     return [(match[1], html_unescape(match[2])) for match in found if match]
-
-
-def run_files_names() -> list[str]:
-    from repair.app.report_evidence import KINDS
-
-    return list(KINDS.values())

@@ -9,7 +9,6 @@ layer; a model without one gets a line saying so).
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,15 +51,10 @@ def _variability_cases(evidence: Evidence) -> list[InputCase]:
     return cases
 
 
-def _predicted(model: Any, split: Path) -> tuple[np.ndarray, np.ndarray]:
-    from repair.core.data import read_split
-    from repair.core.model import predict_scores
-
-    batch = read_split(split)
-    return batch.labels, np.argmax(predict_scores(model, batch.images), axis=1)
-
-
 def _repair_cases(evidence: Evidence, models: ModelCache) -> list[InputCase]:
+    from repair.core.data import SplitReader
+    from repair.core.model import predict_split
+
     summary = evidence.data
     original, repaired = summary.get("model_dir"), summary.get("repaired_model")
     if not original or not repaired or not Path(repaired).exists():
@@ -75,8 +69,9 @@ def _repair_cases(evidence: Evidence, models: ModelCache) -> list[InputCase]:
         split = Path(str(summary.get(key))) / SPLIT_FILENAME
         if not split.is_file():
             continue
-        true, predicted = _predicted(models.get(repaired), split)
-        for position in np.flatnonzero((predicted == true) == wanted):
+        with SplitReader(split) as reader:
+            correct = predict_split(models.get(repaired), reader, desc="repaired model").correct
+        for position in np.flatnonzero(correct == wanted):
             reason = "fixed by the repair" if wanted else "broken by the repair"
             out.append(InputCase(split, int(position), reason, evidence.name, shown))
     return fixed + broken
@@ -125,14 +120,6 @@ def choose_inputs(evidence: list[Evidence], models: ModelCache, limit: int) -> l
     return chosen[:limit]
 
 
-def _png(pixels: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def input_id(number: int, image_id: str | None, position: int) -> str:
     """A file-name-safe id: the running number and the image id (or position)."""
     tail = re.sub(r"[^A-Za-z0-9_-]+", "_", image_id) if image_id else f"pos{position}"
@@ -143,7 +130,7 @@ def render_input(number: int, case: InputCase, models: ModelCache) -> tuple[str,
     """(id, HTML page, the index row's fields) of one input."""
     from repair.core.data import SplitReader
     from repair.core.model import predict_scores
-    from repair.reports.saliency import overlay_rgb
+    from repair.reports.saliency import overlay_rgb, png_bytes
 
     with SplitReader(case.split) as reader:
         info = reader.info
@@ -164,7 +151,7 @@ def render_input(number: int, case: InputCase, models: ModelCache) -> tuple[str,
             continue
         cam = explain(batch.images, np.array([predicted]))[0]
         caption = f"{name}: Grad-CAM of {info.class_name(predicted)} at {explain.layer_name}"
-        pixels = _png(overlay_rgb(batch.images[0], cam))
+        pixels = png_bytes(overlay_rgb(batch.images[0], cam))
         maps.append(f"<figure>{image_bytes(pixels, caption)}<figcaption>{escape(caption)}"
                     "</figcaption></figure>")  # fmt: skip
     where = f"position {case.position} of <code>{escape(case.split)}</code>"

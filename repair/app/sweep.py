@@ -21,10 +21,10 @@ from typing import Any
 
 from repair.app.sweep_spec import Variant, chunk_file
 from repair.app.sweep_summary import group_stats, sweep_csv, unit_row
-from repair.app.sweep_unit import Task, UnitSpec, run_task, unit_name
+from repair.app.sweep_unit import Task, UnitSpec, error_record, records_of, run_task, unit_name
 from repair.core.files import write_json_atomic, write_text_atomic
 from repair.errors import ConfigError
-from repair.executors import Outcome, make_executor
+from repair.executors import make_executor
 
 SWEEP_CSV = "sweep.csv"
 SWEEP_JSON = "sweep.json"
@@ -219,24 +219,12 @@ def run_sweep(
         return result
 
 
-def records_of(outcome: Outcome, task: Task) -> list[dict[str, Any]]:
-    """The records of a finished task, or an error record for its first unit."""
-    if outcome.error is None:
-        return outcome.value
-    return [_error_record(spec, outcome.error) for spec in task.units[:1]]
-
-
-def _error_record(spec: UnitSpec, message: str) -> dict[str, Any]:
-    return {"unit": spec.name, "spec": spec.record(), "status": "error", "message": message,
-            "resumed": False}  # fmt: skip
-
-
 def _missing(tasks: list[Task], by_task: dict[int, list[dict]]) -> list[dict[str, Any]]:
     """Units of a chain that stopped at an error: recorded as not run."""
     missing = []
     for index, task in enumerate(tasks):
         for spec in task.units[len(by_task.get(index, [])) :]:
-            missing.append(_error_record(spec, "not run: an earlier chunk of its chain failed"))
+            missing.append(error_record(spec, "not run: an earlier chunk of its chain failed"))
     return missing
 
 

@@ -19,7 +19,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from repair.app.sweep_unit import UNIT_FILENAME, Task, clear_unit, done_record, run_task
+from repair.app.sweep_unit import (
+    UNIT_FILENAME,
+    Task,
+    clear_unit,
+    done_record,
+    records_of,
+    run_task,
+)
 from repair.core.files import atomic_path, write_json_atomic
 
 TEXT_SUFFIXES = (".json", ".csv", ".txt")
@@ -120,7 +127,7 @@ def run_shipped(item: ShippedTask) -> dict[str, Any]:
         for spec, record in zip(specs, records, strict=False):  # a chain may stop early
             record = {**json.loads(_unmap(json.dumps(record), mapping)), "node": node}
             files = _folder_files(Path(spec.folder), mapping)
-            files[UNIT_FILENAME] = b""  # written by the driver from the record, last
+            files.pop(UNIT_FILENAME, None)  # the driver writes it from the record, last
             out.append({"record": record, "files": files})
         return {"units": out}
     finally:
@@ -131,8 +138,6 @@ def write_unit(folder: Path, record: dict[str, Any], files: dict[str, bytes]) ->
     """On the driver: replace what an earlier run left, write the files, unit.json last."""
     clear_unit(folder)
     for name, data in files.items():
-        if name == UNIT_FILENAME:
-            continue
         with atomic_path(folder / name) as tmp:
             tmp.write_bytes(data)
     write_json_atomic(folder / UNIT_FILENAME, {k: v for k, v in record.items() if k != "resumed"})
@@ -140,8 +145,6 @@ def write_unit(folder: Path, record: dict[str, Any], files: dict[str, bytes]) ->
 
 def run_remote_tasks(pool: Any, tasks: list[Task], bar: Any) -> dict[int, list[dict[str, Any]]]:
     """Run ``tasks`` on ``pool`` (a Ray executor) through the object store; records by task."""
-    from repair.app.sweep import records_of
-
     by_task: dict[int, list[dict[str, Any]]] = {}
     shared: dict = {}
     remote: list[int] = []

@@ -245,3 +245,17 @@ def _run_units(task: Task, start_model: str | None) -> list[dict[str, Any]]:
             break
         previous = record
     return records
+
+
+def error_record(spec: UnitSpec, message: str) -> dict[str, Any]:
+    """The record of a unit that did not finish (its task failed, or its chain stopped)."""
+    return {"unit": spec.name, "spec": spec.record(), "status": "error", "message": message,
+            "resumed": False}  # fmt: skip
+
+
+def records_of(outcome: Any, task: Task) -> list[dict[str, Any]]:
+    """The records an executor's outcome of ``task`` gives: its value, or an error record for
+    the task's first unit (the worker died or raised)."""
+    if outcome.error is None:
+        return outcome.value
+    return [error_record(spec, outcome.error) for spec in task.units[:1]]

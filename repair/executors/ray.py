@@ -47,19 +47,16 @@ def node_id() -> str:
 
 
 class _Attempts:
-    """The nodes each call's attempts ran on (an actor: one copy, on the driver's node)."""
+    """Counts the attempts of each call (an actor: one copy, on the driver's node)."""
 
     def __init__(self) -> None:
-        self.nodes: dict[int, list[str]] = {}
+        self.counts: dict[int, int] = {}
 
-    def start(self, index: int, node: str) -> None:
-        self.nodes.setdefault(index, []).append(node)
-
-    def attempts(self) -> dict[int, list[str]]:
-        return self.nodes
+    def start(self, index: int) -> None:
+        self.counts[index] = self.counts.get(index, 0) + 1
 
     def retried(self) -> int:
-        return sum(len(nodes) > 1 for nodes in self.nodes.values())
+        return sum(count > 1 for count in self.counts.values())
 
 
 def _run_in_worker(  # noqa: PLR0913
@@ -71,7 +68,7 @@ def _run_in_worker(  # noqa: PLR0913
     attempts: Any = None,
 ) -> Outcome:
     if attempts is not None:
-        import_ray().get(attempts.start.remote(index, node_id()))
+        import_ray().get(attempts.start.remote(index))
     key = (initializer, initargs)
     if initializer is not None and key not in _initialized:
         initializer(*initargs)
@@ -120,7 +117,7 @@ class RayExecutor:
 
     def _start(self, ray: Any) -> None:
         if not ray.is_initialized():
-            self._environment = dict(os.environ)  # ray.init sets RAY_AUTH_MODE and others
+            before = dict(os.environ)
             options: dict[str, Any] = {
                 "include_dashboard": False,
                 "log_to_driver": False,
@@ -131,6 +128,13 @@ class RayExecutor:
             else:
                 ray.init(num_cpus=self.num_cpus, **options)
             self.started = True
+            # ray.init sets RAY_AUTH_MODE and others; left behind, they steer the next Ray this
+            # process starts (a token looked for in a HOME of the past): undone at the end
+            self._set_by_ray = {
+                key: before.get(key)
+                for key, value in os.environ.items()
+                if before.get(key) != value
+            }
         # num_cpus=0: the counter needs no CPU, so it never waits behind the calls it counts
         # pinned to the driver's node, so that losing a worker node does not lose the count
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
@@ -160,10 +164,11 @@ class RayExecutor:
             if self.started:
                 self.ray.shutdown()
                 self.started = False
-                # what ray.init set would steer the next Ray this process starts (a token
-                # left in a HOME of the past): leave the environment as it was found
-                os.environ.clear()
-                os.environ.update(self._environment)
+                for key, value in self._set_by_ray.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
         finally:
             self._quiet.__exit__(None, None, None)
 

@@ -6,6 +6,7 @@ thousands and inlined as they are in an HTML page.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,15 @@ def overlay_rgb(image: np.ndarray, cam: np.ndarray, alpha: float = 0.5) -> np.nd
     return np.round(pixels * 255).astype(np.uint8)
 
 
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """uint8 RGB pixels (H, W, 3) encoded as a PNG (the report inlines these)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def save_rgb_png(pixels: np.ndarray, path: str | Path) -> Path:
     """Write uint8 RGB pixels (H, W, 3) as a PNG, atomically; return the path."""
     with atomic_path(path) as tmp:
-        Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(tmp, format="PNG")
+        tmp.write_bytes(png_bytes(pixels))
     return Path(path)
