@@ -68,12 +68,20 @@ def read_csv(path: Path) -> list[list[str]]:
 
 
 def _read(kind: str, path: Path) -> Any:
+    """The file's content, checked as far as the report relies on it (DataFormatError)."""
     try:
-        if path.suffix == ".json":
-            return json.loads(path.read_text(encoding="utf-8"))
-        return read_csv(path)
+        if path.suffix != ".json":
+            return read_csv(path)
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise DataFormatError(f"cannot read {path} ({kind} evidence): {error}") from None
+    if kind == "results":
+        from repair.core.label_results import read_results
+
+        read_results(path)  # the results reader's own checks, with its messages
+    elif not isinstance(data, dict):
+        raise DataFormatError(f"{path} is not {kind} evidence: expected a JSON object")
+    return data
 
 
 def _kinds_in(folder: Path, names: set[str]) -> list[Evidence]:

@@ -35,6 +35,18 @@ class InputCase:
 
 
 def _variability_cases(evidence: Evidence) -> list[InputCase]:
+    try:
+        return _unstable_inputs(evidence)
+    except (KeyError, TypeError, ValueError) as error:
+        from repair.errors import DataFormatError
+
+        raise DataFormatError(
+            f"{evidence.main} (with its per_input.csv) is not a variability run's: "
+            f"{type(error).__name__} {error}"
+        ) from None
+
+
+def _unstable_inputs(evidence: Evidence) -> list[InputCase]:
     data = evidence.data
     models = [(Path(path).name or path, path) for path in data["models"]]
     if "runs" in data:

@@ -63,7 +63,8 @@ def report_command(
     except ConfigError as error:
         raise UsageError(str(error)) from None
     kinds = ", ".join(sorted({item.kind for item in result.evidence}))
-    print(f"wrote {result.index} ({len(result.evidence)} pieces of evidence: {kinds})")
+    pieces = "piece" if len(result.evidence) == 1 else "pieces"
+    print(f"wrote {result.index} ({len(result.evidence)} {pieces} of evidence: {kinds})")
     print(f"wrote {len(result.inputs)} input pages in {result.index.parent / 'inputs'}")
     for check, verdict in zip(result.checks, result.verdicts, strict=True):
         print(f"{verdict:<15} {check.describe()}")

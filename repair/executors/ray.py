@@ -36,6 +36,27 @@ def import_ray() -> Any:
     return ray
 
 
+def check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """RepairError unless something listens at ``address`` (HOST:PORT or ray://HOST:PORT).
+
+    Ray waits minutes for a cluster that is not there; a plain connect says so in seconds.
+    ``auto`` (the cluster this machine belongs to) is left to Ray.
+    """
+    import socket
+
+    target = address.removeprefix("ray://")
+    host, _, port = target.rpartition(":")
+    if address == "auto" or not host or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s):
+            pass
+    except OSError as error:
+        raise RepairError(
+            f"--address {address}: no Ray cluster answers there ({error.strerror or error})"
+        ) from None
+
+
 def fetch(handle: Any) -> Any:
     """In a worker: the value :meth:`RayExecutor.share` put into the object store."""
     return import_ray().get(handle)
@@ -124,6 +145,7 @@ class RayExecutor:
                 "configure_logging": False,
             }
             if self.address is not None:
+                check_reachable(self.address)
                 ray.init(address=self.address, **options)
             else:
                 ray.init(num_cpus=self.num_cpus, **options)

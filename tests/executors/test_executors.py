@@ -43,3 +43,27 @@ def test_missing_ray_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(builtins, "__import__", no_ray)
     with pytest.raises(RepairError, match=r"pip install 'repair\[ray\]'"):
         make_executor("ray")
+
+
+def test_an_address_where_no_cluster_listens_is_one_line_in_seconds_not_minutes(
+    digits_model_dir, digits_data_dir, tmp_path, monkeypatch
+) -> None:
+    """Ray itself waits minutes for a GCS that is not there; the executor asks the port first."""
+    import socket
+
+    pytest.importorskip("ray")
+    from tests.conftest import run_repair
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        result = run_repair(["sweep", "--model_dir", digits_model_dir, "--data_dir",
+                             digits_data_dir, "--labels=9", "--executor=ray", "--address",
+                             address, "--output_dir", tmp_path / "out"])  # fmt: skip
+        assert result.exit_code == 1, result.output
+        last = result.stderr.strip().splitlines()[-1]
+        assert (
+            last == f"error: --address {address}: no Ray cluster answers there (Connection refused)"
+        )

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -189,3 +190,25 @@ def test_require_without_results_is_a_usage_error(campaign: dict[str, Path], tmp
     result = run_repair(["report", "--input_dirs", campaign["variability"], "--output_dir",
                          tmp_path, "--require", "overall>=50"])  # fmt: skip
     assert result.exit_code == 2 and "--require needs evidence to check" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("results.json", "{not json", "cannot read"),
+        ("results.json", '[["x", 3]]', "results must be [label,"),
+        ("summary.json", "[1, 2]", "is not repair evidence: expected a JSON object"),
+        ("variability.json", '{"models": ["m"]}', "is not a variability run's: KeyError 'split'"),
+    ],
+)
+def test_broken_evidence_files_are_one_line_errors(
+    campaign: dict[str, Path], tmp_path: Path, name: str, content: str, words: str
+) -> None:
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / name).write_text(content, encoding="utf-8")
+    shutil.copy(campaign["variability"] / "per_input.csv", folder / "per_input.csv")
+    result = run_repair(["report", "--input_dirs", folder, "--output_dir", tmp_path / "r"])
+    assert result.exit_code == 1, result.output
+    assert words in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "r" / "index.html").exists()
