@@ -17,6 +17,11 @@ MODELS = "repair.models"
 METHODS = "repair.methods"
 
 
+# In a plugin option's field metadata: the option names a file or folder (so that it travels
+# with the inputs to workers that share no disk with the driver, see repair.app.shipping).
+PATH_OPTION = "path"
+
+
 @dataclass(frozen=True)
 class NoOptions:
     """The options class of a plugin (or of one of its steps) that has no options of its own."""

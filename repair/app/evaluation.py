@@ -150,14 +150,24 @@ def run_all(
     executor: str = "local",
     workers: int | None = None,
     ray_address: str | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> list[Any]:
     """``function(spec)`` for every spec on the ``executor`` (``serial``, ``local`` with
-    ``workers`` processes, or ``ray``), in spec order: the one loop of ``repair evaluate``."""
+    ``workers`` processes, or ``ray``), in spec order: the one loop of ``repair evaluate``.
+    On workers without the driver's disk (Ray), the inputs travel and ``facts`` gets the node of
+    each run, the bytes sent and the retries (:mod:`repair.app.evaluation_remote`)."""
     from repair.app.sweep import unit_executor
 
     values: list[Any] = [None] * len(specs)
     with unit_executor(executor, len(specs), workers=workers, ray_address=ray_address) as pool:
-        for outcome in pool.map_unordered(function, specs):
+        if getattr(pool, "ships_files", False):
+            from repair.app.evaluation_remote import run_shipped_runs, ship_runs
+
+            items = ship_runs(pool, function, list(specs))
+            outcomes = run_shipped_runs(pool, items, {} if facts is None else facts)
+        else:
+            outcomes = pool.map_unordered(function, specs)
+        for outcome in outcomes:
             if outcome.error is not None:
                 raise RepairError(f"run {outcome.index} failed: {outcome.error}")
             values[outcome.index] = outcome.value
@@ -312,7 +322,9 @@ def _evaluate(
         "test_data": None if test_data is None else str(test_data),
         "scored_split": None if scored is None else str(scored),
     }
+    cluster: dict[str, Any] = {}  # on Ray: nodes, object_store_bytes, retried
     where = {"executor": executor, "workers": workers, "ray_address": ray_address}  # run_all's
+    where["facts"] = cluster
     if holdout is not None:
         from repair.app import holdout_evaluation as held
         from repair.variability.holdout import format_holdout
@@ -335,6 +347,7 @@ def _evaluate(
             },
         }
         text = format_report(report)
+    report.update(cluster)
     run_files.write_evaluate_report(Path(output_dir), report)
     write_text_atomic(Path(output_dir) / RESULT_FILENAME, text)
     return report

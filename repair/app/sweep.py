@@ -69,11 +69,16 @@ def unit_executor(
     gpus: float = 0,
 ) -> Any:
     """An executor for ``tasks`` repair calls: ``workers`` at once (default: the cores, at most
-    ``tasks``), each with cores / workers TensorFlow threads and CPUs, set up once per worker."""
+    ``tasks``), each with cores / workers TensorFlow threads and CPUs, set up once per worker;
+    on a Ray cluster joined with ``ray_address``, one CPU per call, as many at once as it fits."""
     from repair.executors import cpu_count
 
     parallel = min(workers or cpu_count(), max(1, tasks))
     threads = max(1, cpu_count() // parallel) if kind != "serial" else None
+    if kind == "ray" and ray_address is not None:
+        # The cluster's nodes are not this machine (a node smaller than its share of this
+        # machine's cores would never take a task): one CPU and one TensorFlow thread per task.
+        threads = 1
     return make_executor(
         kind,
         workers=parallel,

@@ -14,38 +14,31 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from repair.app import shipping
 from repair.app.sweep_unit import (
     UNIT_FILENAME,
     Task,
+    UnitSpec,
     clear_unit,
     done_record,
     records_of,
     run_task,
 )
-from repair.core.files import atomic_path, write_json_atomic
-
-TEXT_SUFFIXES = (".json", ".csv", ".txt")
+from repair.core.files import write_json_atomic
 
 
 @dataclass(frozen=True)
 class ShippedTask:
     """The units of a task still to run (the driver's paths), the driver path of the kept model
-    a chain continues from, and the object-store handle of each input file."""
+    a chain continues from, and the parcel of their inputs."""
 
     task: Task
     start_model: str | None
-    inputs: dict[str, tuple[str, Any]]  # the driver's path string -> (file name, handle)
-
-
-def _model_file(path: str) -> Path:
-    from repair.core.model import resolve_model_path
-
-    return Path(resolve_model_path(path))
+    parcel: shipping.Parcel
 
 
 def done_prefix(task: Task) -> list[dict[str, Any]]:
@@ -59,42 +52,33 @@ def done_prefix(task: Task) -> list[dict[str, Any]]:
     return records
 
 
-def ship(
-    task: Task, done: list[dict[str, Any]], share: Callable[[bytes], Any], shared: dict
-) -> ShippedTask:
-    """The task's remaining units with their inputs in the object store (``shared`` caches
-    the handles, so each file is put once per sweep)."""
+def _inputs(spec: UnitSpec) -> list[shipping.Input]:
+    found = [shipping.Input(spec.chunk_file), shipping.Input(spec.test_data)]
+    if spec.model is not None:
+        found.append(shipping.model_input(spec.model, spec.method))
+    return found + shipping.option_inputs(spec.options)
+
+
+def ship(task: Task, done: list[dict[str, Any]], packer: shipping.Packer) -> ShippedTask:
+    """The task's remaining units with their inputs in the object store (the packer puts each
+    file once per sweep)."""
     remaining = task.units[len(done) :]
     start = done[-1]["kept_model"] if done and remaining[0].model is None else None
-    wanted: list[tuple[str, Path]] = []
-    for spec in remaining:
-        if spec.model is not None:
-            wanted.append((spec.model, _model_file(spec.model)))
-        wanted += [(spec.chunk_file, Path(spec.chunk_file)), (spec.test_data, Path(spec.test_data))]
+    wanted = [item for spec in remaining for item in _inputs(spec)]
     if start is not None:
-        wanted.append((start, _model_file(start)))
-    inputs = {}
-    for text, path in wanted:
-        if text not in shared:
-            shared[text] = (path.name, share(path.read_bytes()))
-        inputs[text] = shared[text]
-    return ShippedTask(Task(remaining), start, inputs)
+        wanted.append(shipping.model_input(start, remaining[0].method))
+    return ShippedTask(Task(remaining), start, packer.pack(wanted))
 
 
-def _unmap(text: str, mapping: list[tuple[str, str]]) -> str:
-    for local, driver in mapping:
-        text = text.replace(local, driver)
-    return text
+def _on_worker(spec: UnitSpec, mapping: shipping.Mapping, folder: Path) -> UnitSpec:
+    def moved(path: str | None) -> str | None:
+        return None if path is None else shipping.relocate(path, mapping)
 
-
-def _folder_files(folder: Path, mapping: list[tuple[str, str]]) -> dict[str, bytes]:
-    files = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        if path.suffix in TEXT_SUFFIXES:
-            data = _unmap(data.decode("utf-8"), mapping).encode("utf-8")
-        files[path.relative_to(folder).as_posix()] = data
-    return files
+    return replace(
+        spec, model=moved(spec.model), chunk_file=moved(spec.chunk_file),
+        test_data=moved(spec.test_data), folder=str(folder),
+        options=shipping.relocated(spec.options, mapping),
+    )  # fmt: skip
 
 
 def run_shipped(item: ShippedTask) -> dict[str, Any]:
@@ -104,29 +88,19 @@ def run_shipped(item: ShippedTask) -> dict[str, Any]:
 
     root = Path(tempfile.mkdtemp(prefix="repair-sweep-unit-"))
     try:
-        local: dict[str, str] = {}
-        for number, (text, (name, handle)) in enumerate(item.inputs.items()):
-            target = root / "inputs" / str(number) / name
-            target.parent.mkdir(parents=True)
-            target.write_bytes(fetch(handle))
-            local[text] = str(target)
+        mapping = shipping.unpack(item.parcel, root / "inputs", fetch)
         specs = tuple(
-            replace(spec, model=None if spec.model is None else local[spec.model],
-                    chunk_file=local[spec.chunk_file], test_data=local[spec.test_data],
-                    folder=str(root / "units" / spec.unit))
-            for spec in item.task.units
-        )  # fmt: skip
-        start = None if item.start_model is None else local[item.start_model]
+            _on_worker(spec, mapping, root / "units" / spec.unit) for spec in item.task.units
+        )
+        start = None if item.start_model is None else shipping.relocate(item.start_model, mapping)
         records = run_task(Task(specs), start=start)
-        mapping = [(local[text], text) for text in local]
-        pairs = zip(specs, item.task.units, strict=True)
-        mapping += [(spec.folder, original.folder) for spec, original in pairs]
-        mapping.sort(key=lambda pair: -len(pair[0]))  # longest first: a prefix cuts no longer one
+        back = shipping.reverse(mapping)
+        back += [(s.folder, o.folder) for s, o in zip(specs, item.task.units, strict=True)]
         node = node_id()
         out = []
         for spec, record in zip(specs, records, strict=False):  # a chain may stop early
-            record = {**json.loads(_unmap(json.dumps(record), mapping)), "node": node}
-            files = _folder_files(Path(spec.folder), mapping)
+            record = {**json.loads(shipping.unmap(json.dumps(record), back)), "node": node}
+            files = shipping.folder_files(Path(spec.folder), back)
             files.pop(UNIT_FILENAME, None)  # the driver writes it from the record, last
             out.append({"record": record, "files": files})
         return {"units": out}
@@ -137,16 +111,14 @@ def run_shipped(item: ShippedTask) -> dict[str, Any]:
 def write_unit(folder: Path, record: dict[str, Any], files: dict[str, bytes]) -> None:
     """On the driver: replace what an earlier run left, write the files, unit.json last."""
     clear_unit(folder)
-    for name, data in files.items():
-        with atomic_path(folder / name) as tmp:
-            tmp.write_bytes(data)
+    shipping.write_files(folder, files)
     write_json_atomic(folder / UNIT_FILENAME, {k: v for k, v in record.items() if k != "resumed"})
 
 
 def run_remote_tasks(pool: Any, tasks: list[Task], bar: Any) -> dict[int, list[dict[str, Any]]]:
     """Run ``tasks`` on ``pool`` (a Ray executor) through the object store; records by task."""
     by_task: dict[int, list[dict[str, Any]]] = {}
-    shared: dict = {}
+    packer = shipping.Packer(pool.share)
     remote: list[int] = []
     items: list[ShippedTask] = []
     for index, task in enumerate(tasks):
@@ -154,7 +126,7 @@ def run_remote_tasks(pool: Any, tasks: list[Task], bar: Any) -> dict[int, list[d
         by_task[index] = done
         if len(done) < len(task.units):
             remote.append(index)
-            items.append(ship(task, done, pool.share, shared))
+            items.append(ship(task, done, packer))
         bar.update(len(done))
     for outcome in pool.map_unordered(run_shipped, items):
         index = remote[outcome.index]

@@ -34,6 +34,7 @@ HISTORY_FILENAME = "history.csv"
 SUMMARY_FILENAME = "summary.json"
 REPAIRED_DIRNAME = "repair"
 MODEL_FILENAME = "model.keras"
+CHECKPOINT_DIRNAME = "checkpoints"  # beside the model `repair train` writes: epoch_NNN.keras
 RESULTS_FILENAME = "results.json"
 PARETO_FILENAME = "pareto_front.png"
 # DRWeightMerge: the misclassification types localize resolved and the weights of each.

@@ -13,11 +13,11 @@ from repair.core.data import SplitReader
 from repair.core.data.format import to_one_hot
 from repair.core.files import csv_text, write_text_atomic
 from repair.core.model import check_model_matches, save_model
+from repair.core.run_files import CHECKPOINT_DIRNAME
 from repair.core.staging import recover, staged
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError
 
-CHECKPOINT_DIR = "checkpoints"
 TRAINING_LOG = "training_log.csv"
 
 
@@ -81,7 +81,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.keep == 0:
             return
-        relative = f"{CHECKPOINT_DIR}/epoch_{epoch + 1:03d}.keras"
+        relative = f"{CHECKPOINT_DIRNAME}/epoch_{epoch + 1:03d}.keras"
         kept = [*self.kept, relative]
         if self.keep is not None:
             kept = kept[-self.keep :]

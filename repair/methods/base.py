@@ -95,6 +95,9 @@ class RepairMethod(ABC):
     description: ClassVar[str] = ""
     localize_options: ClassVar[type] = NoOptions
     optimize_options: ClassVar[type] = NoOptions
+    # What the method reads beside the model file (names in its folder), so that it travels with
+    # the model to workers that share no disk with the driver.
+    model_companions: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def localize_reads_positives(cls, options: Any) -> bool:

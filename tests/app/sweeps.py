@@ -4,6 +4,9 @@ the times, paths and node that differ from one executor to another."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 FAST = ["--num_particles=8", "--num_iterations=4", "--num_input_pos_sampled=50"]
@@ -26,3 +29,17 @@ def comparable(folder: Path) -> dict:
         unit["summary"] = {k: v for k, v in summary.items() if not k.endswith(("_dir", "_s"))
                            and k != "repaired_model"}  # fmt: skip
     return unit
+
+
+def repair_process(args: list, home: Path) -> subprocess.Popen:
+    """`repair ARGS` in a process of its own, as a user's shell starts it (HOME: ``home``)."""
+    env = {**os.environ, "HOME": str(home), "TQDM_DISABLE": "1"}
+    command = [sys.executable, "-m", "repair", *map(str, args)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            text=True)  # fmt: skip
+
+
+def finish(process: subprocess.Popen) -> dict:
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    return json.loads(stdout)

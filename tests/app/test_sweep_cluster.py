@@ -7,56 +7,19 @@ runs only the missing units (a unit failing on every try is an error, the others
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.app.sweeps import comparable, sweep_args
+from repair.app.shipping import folder_bytes
+from tests.app.sweeps import comparable, finish, repair_process, sweep_args
 from tests.conftest import run_ok
 
 pytest.importorskip("ray")
 
 SEEDS = "--seeds=0-3"
-FAST_HEALTH = {"health_check_period_ms": 300, "health_check_failure_threshold": 3,
-               "health_check_initial_delay_ms": 0}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory):
-    """A head without CPUs (it schedules, it does not run units) and two 1-CPU worker nodes."""
-    from ray.cluster_utils import Cluster
-
-    home = tmp_path_factory.mktemp("ray-home")
-    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths must fit
-    saved = os.environ.get("HOME")
-    os.environ["HOME"] = str(home)  # Ray must leave the real home alone
-    cluster = Cluster(
-        initialize_head=True,
-        head_node_args={
-            "num_cpus": 0,
-            "include_dashboard": False,
-            "temp_dir": temp,
-            "_system_config": FAST_HEALTH,
-        },  # fmt: skip
-    )
-    workers = [cluster.add_node(num_cpus=1) for _ in range(2)]
-    cluster.wait_for_nodes()
-    try:
-        yield cluster, workers, home  # a driver on this machine uses the same home
-    finally:
-        import ray
-
-        if ray.is_initialized():
-            ray.shutdown()
-        cluster.shutdown()
-        os.environ["HOME"] = saved or ""
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -69,20 +32,6 @@ def serial_units(digits_data_dir, digits_model_dir, chunks, tmp_path_factory):
 
 def _units(out: Path) -> list[Path]:
     return sorted(p.parent for p in out.rglob("unit.json"))
-
-
-def _sweep(args: list, home: Path) -> subprocess.Popen:
-    """`repair sweep ARGS` in a process of its own, as a user's shell starts it."""
-    env = {**os.environ, "HOME": str(home), "TQDM_DISABLE": "1"}
-    command = [sys.executable, "-m", "repair", *map(str, args)]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            text=True)  # fmt: skip
-
-
-def _finish(process: subprocess.Popen) -> dict:
-    stdout, stderr = process.communicate(timeout=600)
-    assert process.returncode == 0, stderr[-3000:]
-    return json.loads(stdout)
 
 
 def _running_units(raylet_pid: int) -> int:
@@ -108,11 +57,12 @@ def test_units_run_on_both_nodes_from_the_object_store_and_equal_a_serial_run(
     out = tmp_path / "ray"
     extra = ["--chunks=0", SEEDS, "--executor=ray", "--address", head.address]
     args = sweep_args(digits_model_dir, digits_data_dir, chunks, out, *extra)
-    report = _finish(_sweep(args, home))
+    report = finish(repair_process(args, home))
     assert (report["units"], report["ran"], report["errors"], report["retried"]) == (4, 4, 0, 0)
-    inputs = [digits_model_dir / "model.keras", chunks[0] / "0" / "repair.h5",
-              digits_data_dir / "test.h5"]  # fmt: skip
-    assert report["object_store_bytes"] == sum(p.stat().st_size for p in inputs)  # each once
+    # each once: the model (its folder's model.keras), the chunk and the test split
+    model = len(folder_bytes(digits_model_dir, ("model.keras",)))
+    files = [chunks[0] / "0" / "repair.h5", digits_data_dir / "test.h5"]
+    assert report["object_store_bytes"] == model + sum(p.stat().st_size for p in files)
     nodes = {json.loads((f / "unit.json").read_text())["node"] for f in _units(out)}
     assert nodes == {w.node_id for w in workers}
     assert [comparable(f) for f in _units(out)] == serial_units
@@ -120,7 +70,7 @@ def test_units_run_on_both_nodes_from_the_object_store_and_equal_a_serial_run(
         if path.is_file() and path.suffix in (".json", ".csv"):
             assert "repair-sweep-unit-" not in path.read_text(), path
     assert json.loads((out / "sweep.json").read_text())["retried"] == 0
-    again = _finish(_sweep(args, home))  # the driver's rerun resumes: nothing runs
+    again = finish(repair_process(args, home))  # the driver's rerun resumes: nothing runs
     assert (again["ran"], again["resumed"], again["object_store_bytes"]) == (0, 4, 0)
 
 
@@ -134,7 +84,9 @@ def test_a_worker_node_killed_mid_sweep_costs_a_retry_not_a_unit(
     raylet = victim.all_processes["raylet"][0].process.pid
     out = tmp_path / "ray"
     extra = ["--chunks=0", SEEDS, "--executor=ray", "--address", head.address]
-    process = _sweep(sweep_args(digits_model_dir, digits_data_dir, chunks, out, *extra), home)
+    process = repair_process(
+        sweep_args(digits_model_dir, digits_data_dir, chunks, out, *extra), home
+    )
     deadline = time.monotonic() + 180
     while not _running_units(raylet):  # wait until a unit runs on the victim
         assert process.poll() is None and time.monotonic() < deadline, "no unit on the victim"
@@ -142,7 +94,7 @@ def test_a_worker_node_killed_mid_sweep_costs_a_retry_not_a_unit(
     time.sleep(1.0)  # past the attempt's first step (it reports itself), well before its end
     head.remove_node(victim, allow_graceful=False)  # SIGKILL its raylet and workers
     workers[1] = spare
-    report = _finish(process)
+    report = finish(process)
     assert (report["units"], report["errors"]) == (4, 0) and report["retried"] >= 1
     assert json.loads((out / "sweep.json").read_text())["retried"] == report["retried"]
     assert [comparable(f) for f in _units(out)] == serial_units
@@ -160,7 +112,7 @@ def test_a_killed_driver_resumes_on_the_cluster_and_a_failing_unit_is_an_error(
     out = tmp_path / "ray"
     extra = ["--chunks=0-1", "--seeds=0-2", "--executor=ray", "--address", head.address]
     args = sweep_args(digits_model_dir, digits_data_dir, (broken, chunks[1]), out, *extra)
-    process = _sweep(args, home)
+    process = repair_process(args, home)
     deadline = time.monotonic() + 180
     while not list(out.glob("label_*/chunk_*/seed_*/unit.json")):
         assert process.poll() is None and time.monotonic() < deadline, "no unit came back"
@@ -170,7 +122,7 @@ def test_a_killed_driver_resumes_on_the_cluster_and_a_failing_unit_is_an_error(
     records = [json.loads(p.read_text()) for p in out.glob("label_*/chunk_*/seed_*/unit.json")]
     done = sum(r["status"] in ("ok", "skipped") for r in records)
     assert len(records) < 6, "the kill came too late to leave missing units"
-    rerun = _sweep(args, home)
+    rerun = repair_process(args, home)
     stdout, stderr = rerun.communicate(timeout=600)
     assert rerun.returncode == 1, stderr[-2000:]
     report = json.loads(stdout)

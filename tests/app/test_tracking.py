@@ -14,7 +14,7 @@ from repair.app.tracking import flat_params, numeric_leaves
 from tests.app.sweeps import sweep_args
 from tests.conftest import run_ok, run_repair
 from tests.drift.conftest import weeks_dir  # noqa: F401  (the fixture)
-from tests.methods.conftest import FAST, target_dir  # noqa: F401  (the fixture)
+from tests.methods.conftest import FAST
 
 
 def _client(store: Path):
@@ -116,7 +116,7 @@ def test_drift_over_time_from_the_environment_is_one_step_per_set(
 
 def test_optimize_and_evaluate_log_their_rates_and_files(
     digits_model_dir: Path,
-    target_dir: Path,  # noqa: F811
+    target_dir: Path,
     tmp_path: Path,
 ) -> None:
     store, out = tmp_path / "mlruns", tmp_path / "opt"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from repair.errors import ConfigError
+from repair.registry import PATH_OPTION
 
 NUM_GRAD_PER_NEGATIVE = 20  # Sec. 4: "N_g is set to the number of negative inputs times 20"
 VERSIONS = ("v1", "tosem")
@@ -240,7 +241,8 @@ class OptimizeConfig:
         default=None,
         metadata={
             "help": "A split file (or a folder with repair.h5) the repair does not search on: "
-            "the kept model must satisfy --protect on it, or the original weights are kept."
+            "the kept model must satisfy --protect on it, or the original weights are kept.",
+            PATH_OPTION: True,
         },
     )
 

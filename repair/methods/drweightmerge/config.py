@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from repair.methods.arachne.config import SwarmConfig, check_positive_int, parse_layers
+from repair.registry import PATH_OPTION
 
 
 @dataclass(frozen=True)
@@ -14,14 +15,16 @@ class DRLocalizeConfig:
         metadata={
             "help": "The settings file dr_setting.json (misclassification types and weights; "
             "default: dr_setting.json in the negative root if there, else every "
-            "negative/<true>/<predicted> type weighed equally)."
+            "negative/<true>/<predicted> type weighed equally).",
+            PATH_OPTION: True,
         },
     )
     negative_root_dir: str | None = field(
         default=None,
         metadata={
             "help": "The negative/ folder of `repair target` holding <true>/<predicted>/ "
-            "(default: --target_data_dir)."
+            "(default: --target_data_dir).",
+            PATH_OPTION: True,
         },
     )
     num_grad: int | None = field(

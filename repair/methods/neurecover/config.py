@@ -10,6 +10,7 @@ from repair.methods.arachne.config import (
     check_positive_int,
     parse_layers,
 )
+from repair.registry import PATH_OPTION
 
 CHECKPOINTS_HELP = (
     "Folder of the training checkpoints epoch_NNN.keras (default: the checkpoints/ folder "
@@ -33,7 +34,9 @@ class NeuRecoverLocalizeConfig:
             "layer), or indices like 5,6."
         },
     )
-    checkpoints: str | None = field(default=None, metadata={"help": CHECKPOINTS_HELP})
+    checkpoints: str | None = field(
+        default=None, metadata={"help": CHECKPOINTS_HELP, PATH_OPTION: True}
+    )
 
     def __post_init__(self) -> None:
         check_positive_int("num_grad", self.num_grad, allow_none=True)
@@ -51,7 +54,9 @@ class NeuRecoverOptimizeConfig(SwarmConfig):
             "terms, each divided by its set's size, weigh the same)."
         },
     )
-    checkpoints: str | None = field(default=None, metadata={"help": CHECKPOINTS_HELP})
+    checkpoints: str | None = field(
+        default=None, metadata={"help": CHECKPOINTS_HELP, PATH_OPTION: True}
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

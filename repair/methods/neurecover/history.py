@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from repair.core.data import Batch, SplitReader
+from repair.core.run_files import CHECKPOINT_DIRNAME
 from repair.core.tf import keras
 from repair.errors import DataFormatError, InputNotFoundError, ModelError
 from repair.methods.arachne.activations import kernel_matrix
 
-CHECKPOINT_DIR = "checkpoints"  # as repair.core.training writes them: epoch_NNN.keras
 MIN_CHECKPOINTS = 2
 
 
@@ -30,7 +30,7 @@ def checkpoints_folder(option: str | None, model_dir: Path | None) -> Path:
     if model_dir is None:
         raise DataFormatError("NeuRecover needs --checkpoints (the model was not read from disk)")
     folder = model_dir if model_dir.is_dir() else model_dir.parent
-    return folder / CHECKPOINT_DIR
+    return folder / CHECKPOINT_DIRNAME
 
 
 def previous_checkpoint(folder: Path) -> tuple[Path, keras.Model]:

@@ -17,6 +17,7 @@ import sys
 
 import numpy as np
 
+from repair.core.run_files import CHECKPOINT_DIRNAME
 from repair.methods.base import (
     LocalizeResult,
     OptimizeResult,
@@ -37,6 +38,7 @@ class NeuRecover(RepairMethod):
     )
     localize_options = NeuRecoverLocalizeConfig
     optimize_options = NeuRecoverOptimizeConfig
+    model_companions = (CHECKPOINT_DIRNAME,)  # the training checkpoints it compares
 
     def localize(self, task: RepairTask, options: NeuRecoverLocalizeConfig) -> LocalizeResult:
         from repair.core.run_files import WEIGHTS_FILENAME, write_localized
