@@ -25,22 +25,20 @@ def vgg_classifier(
     num_classes: int,
 ) -> keras.Model:
     """``trunk_builder`` (a keras.applications VGG) without its top, then the paper's Dense
-    layers; ModelError when the images are too small for five poolings."""
+    layers (``fc1``, ``fc2``, ``predictions``, as Keras names them); ModelError when the images
+    are too small for five poolings."""
     height, width = int(input_shape[0]), int(input_shape[1])
     if min(height, width) < MIN_SIDE:
         raise ModelError(
             f"{name} needs images of at least {MIN_SIDE}x{MIN_SIDE}; got {height}x{width} "
             "(prepare the data with a larger --image_size)"
         )
-    trunk = trunk_builder(include_top=False, weights=None, input_shape=tuple(input_shape))
-    return keras.Sequential(
-        [
-            keras.Input(shape=tuple(input_shape)),
-            trunk,
-            keras.layers.Flatten(),
-            keras.layers.Dense(4096, activation="relu"),
-            keras.layers.Dense(4096, activation="relu"),
-            keras.layers.Dense(num_classes, activation="softmax"),
-        ],
-        name=name,
-    )
+    inputs = keras.Input(shape=tuple(input_shape))
+    # Built on ``inputs``, the trunk's layers are the model's own (not one nested layer), so
+    # Arachne can target its convolutions too.
+    trunk = trunk_builder(include_top=False, weights=None, input_tensor=inputs)
+    out = keras.layers.Flatten(name="flatten")(trunk.output)
+    out = keras.layers.Dense(4096, activation="relu", name="fc1")(out)
+    out = keras.layers.Dense(4096, activation="relu", name="fc2")(out)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="predictions")(out)
+    return keras.Model(inputs, outputs, name=name)

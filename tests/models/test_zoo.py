@@ -3,7 +3,8 @@
 Tiny settings (8x8 digits, a 0.35-wide MobileNetV2, a two-block ViT, a two-branch HydraNet) keep
 the whole file near a minute on two cores. The batched fitness is checked against the model with
 the patch written in, at layers followed by BatchNorm, Dropout, residual additions, LayerNorm,
-attention and the gate's routing.
+attention and the gate's routing, and at layers on parallel paths (two heads, a branch and the
+gate) patched in one search.
 """
 
 from __future__ import annotations
@@ -137,16 +138,18 @@ FITNESS_CASES = [
     ("hydra", ("Branch0_Hidden",)),  # the other branch and the gate join at the routing
     ("hydra", ("Gate_Dense",)),  # the routing itself changes
     ("hydra", ("Gate_Hidden", "Gate_Dense")),
+    ("hydra", ("Branch0_Dense", "Branch1_Dense")),  # parallel paths: two heads at once
+    ("hydra", ("Branch0_Hidden", "Branch1_Dense", "Gate_Dense")),  # a branch, a head, the gate
 ]
 
 
-@pytest.mark.parametrize(("name", "layers"), FITNESS_CASES)
-def test_batched_fitness_equals_the_model_with_the_patch_written(zoo, name, layers) -> None:
-    model = load_model(zoo[name])
+def assert_fitness_equals_the_patched_model(model: keras.Model, target: Path, layers) -> None:
+    """The batched fitness of 4 random patches of 8 weights in each of ``layers`` (names) on
+    40 negatives and 40 positives of the ``target`` layout equals the reference's fitness of
+    the model with each patch written in (to 1e-5), and the counts are equal."""
     rng = np.random.default_rng(len(layers))
     indices = [_layer(model, layer) for layer in layers]
     locations = np.concatenate([_locations(model, k, 8, rng) for k in indices])
-    target = zoo[name] / "target"
     negatives = read_split(target / "negative" / "repair.h5").select(slice(0, 40))
     positives = read_split(target / "positive" / "repair.h5").select(slice(0, 40))
     first = min(indices)
@@ -155,8 +158,8 @@ def test_batched_fitness_equals_the_model_with_the_patch_written(zoo, name, laye
     original = np.array([matrices[k][i, j] for k, i, j in locations], dtype=np.float32)
     fitness = BatchedFitness(
         model, locations, original,
-        cache_layer(model, first, rows, [negatives]), cache_layer(model, first, rows, [positives]),
-        device="cpu", max_elements=1 << 16,
+        cache_layer(model, first, rows, [negatives], indices),
+        cache_layer(model, first, rows, [positives], indices), device="cpu", max_elements=1 << 16,
     )  # fmt: skip
     scale = np.abs(original).mean() + 1e-3
     particles = original + rng.normal(0.0, 20 * scale, size=(4, len(original)))
@@ -173,8 +176,13 @@ def test_batched_fitness_equals_the_model_with_the_patch_written(zoo, name, laye
     assert len(set(scores.fitness.round(6))) > 1  # the particles really differ
 
 
+@pytest.mark.parametrize(("name", "layers"), FITNESS_CASES)
+def test_batched_fitness_equals_the_model_with_the_patch_written(zoo, name, layers) -> None:
+    assert_fitness_equals_the_patched_model(load_model(zoo[name]), zoo[name] / "target", layers)
+
+
 REPAIRED_LAYERS = {"keras_app": ("top", "predictions"), "vit": ("block2_mlp1",)}
-REPAIRED_LAYERS["hydra"] = ("Branch0_Hidden", "Branch0_Dense")
+REPAIRED_LAYERS["hydra"] = ("Branch0_Hidden", "Branch1_Dense", "Gate_Dense")  # three paths
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))
@@ -196,3 +204,37 @@ def test_localize_and_optimize_run_on_it(zoo, name, version, tmp_path) -> None:
     assert summary["negatives"] == len(read_split(data / "negative" / "repair.h5"))
     repaired = load_model(tmp_path / "out" / "repair" / "model.keras")
     assert repaired.count_params() == model.count_params()
+
+
+def test_one_search_patches_layers_on_parallel_paths(zoo, tmp_path) -> None:
+    """HydraNet: weights of a branch's hidden layer, the other branch's head and the gate in
+    one weights.csv; optimize searches them together, and what its summary says is what the
+    saved model does."""
+    from repair.core.model import predict_scores
+    from repair.core.run_files import write_localized
+
+    model = load_model(zoo["hydra"])
+    data = tmp_path / "data"
+    shutil.copytree(zoo["hydra"] / "target", data)
+    rng = np.random.default_rng(7)
+    indices = [_layer(model, n) for n in ("Branch0_Hidden", "Branch1_Dense", "Gate_Dense")]
+    locations = np.concatenate([_locations(model, k, 6, rng) for k in indices])
+    values = np.array([kernel_matrix(model.layers[k])[i, j] for k, i, j in locations])
+    out = tmp_path / "out"
+    write_localized(out / "weights.csv", locations, values)
+    common = ["--model_dir", zoo["hydra"], "--target_data_dir", data / "negative"]
+    summary = json.loads(run_ok(
+        ["optimize", "--method=arachne", *common, "--output_dir", out,
+         "--positive_inputs_dir", data / "positive", *FAST, "--json"]
+    ).stdout)  # fmt: skip
+    repaired = load_model(out / "repair" / "model.keras")
+    changed = set()
+    for index in range(len(model.layers)):
+        for before, after in zip(model.layers[index].get_weights(),
+                                 repaired.layers[index].get_weights(), strict=True):  # fmt: skip
+            if not np.array_equal(before, after):
+                changed.add(index)
+    assert changed == set(indices)  # the three paths were patched, nothing else
+    negatives = read_split(data / "negative" / "repair.h5")
+    fixed = np.argmax(predict_scores(repaired, negatives.images), axis=1) == negatives.labels
+    assert int(fixed.sum()) == summary["patched"] > 0

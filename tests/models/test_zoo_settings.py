@@ -20,8 +20,8 @@ from tests.conftest import run_ok, run_repair
 
 def test_vgg19_has_sixteen_convolutions_and_the_papers_dense_layers() -> None:
     model = registry.load(registry.MODELS, "vgg19")((32, 32, 3), 10)
-    trunk = model.layers[0]
-    convolutions = [layer for layer in trunk.layers if layer.__class__.__name__ == "Conv2D"]
+    # the trunk's layers are the model's own (built on its input), not one nested layer
+    convolutions = [layer for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
     assert len(convolutions) == 16
     assert [layer.units for layer in model.layers if hasattr(layer, "units")] == [4096, 4096, 10]
 

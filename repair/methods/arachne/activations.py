@@ -13,7 +13,7 @@ layer, the cache also keeps the tensors the later layers read beside it (:mod:`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +22,7 @@ from repair.core.data import Batch
 from repair.core.layer_input import input_extractor
 from repair.core.tf import keras, tf
 from repair.errors import ConfigError, ModelError
-from repair.methods.arachne.graph import Tail, tail_problem
+from repair.methods.arachne.graph import Tail, feeds, tail_problem
 
 
 def target_problem(model: keras.Model, index: int) -> str | None:
@@ -46,6 +46,12 @@ def target_problem(model: keras.Model, index: int) -> str | None:
                 f"layer {index} ({layer.name}) is a Conv2D with {layer.data_format} or groups; "
                 "Arachne repairs Conv2D layers with channels last and one group only"
             )
+    elif isinstance(layer, keras.Model):
+        return (
+            f"layer {index} ({layer.name}) is a nested model; the layers inside it are not "
+            "targets: build the model on them (a keras.applications trunk with "
+            "input_tensor=the model's input, as repair's own models do)"
+        )
     else:
         return (
             f"layer {index} ({layer.name}) is a {type(layer).__name__}; Arachne repairs the "
@@ -132,19 +138,19 @@ def pre_activation(layer: keras.layers.Layer, inputs: tf.Tensor, kernel: tf.Tens
 
 
 def check_chain(model: keras.Model, first: int, later: Iterable[int] = ()) -> None:
-    """Raise ModelError unless the layers after ``first`` can be replayed (see
-    :func:`.graph.tail_problem`) and every layer in ``later`` is among them: a patch over layers
-    on parallel branches (two of HydraNet's heads) cannot start from one cached layer."""
-    problem = tail_problem(model, first)
-    if problem is not None:
-        raise ModelError(problem)
-    after = {id(layer) for layer, _ in Tail(model, first).steps}
-    apart = sorted({k for k in later if k != first and id(model.layers[k]) not in after})
-    if apart:
-        names = ", ".join(f"{k} ({model.layers[k].name})" for k in apart)
+    """Raise ModelError unless the layers after ``first`` and each changed layer of ``later``
+    can be replayed (see :func:`.graph.tail_problem`). A layer of ``later`` may lie on a
+    parallel path (two of HydraNet's heads): it runs again on its cached input."""
+    for index in dict.fromkeys([first, *later]):
+        problem = tail_problem(model, index)
+        if problem is not None:
+            raise ModelError(problem)
+    upstream = sorted(k for k in set(later) if k != first and feeds(model, k, first))
+    if upstream:
+        names = ", ".join(f"{k} ({model.layers[k].name})" for k in upstream)
         raise ModelError(
-            f"layers {names} do not follow layer {first} ({model.layers[first].name}): they lie "
-            "on a parallel branch; patch layers that lie on one path to the output (--layers)"
+            f"layers {names} feed layer {first} ({model.layers[first].name}), the first "
+            "changed one: number the layers in graph order"
         )
 
 
@@ -168,10 +174,13 @@ class LayerCache:
         return len(self.labels)
 
 
-def layer_feed(model: keras.Model, first: int) -> Callable[[np.ndarray], tuple]:
+def layer_feed(
+    model: keras.Model, first: int, later: Sequence[int] = ()
+) -> Callable[[np.ndarray], tuple]:
     """A function images (n, H, W, C) -> (inputs of layer ``first`` (n, ...), the tail's sides
-    [(n, ...), ...]): what the replay from layer ``first`` needs, from one pass."""
-    sides = Tail(model, first).sides
+    [(n, ...), ...]): what the replay from layer ``first`` (the other changed layers ``later``
+    patched in it) needs, from one pass."""
+    sides = Tail(model, first, later).sides
     if not sides:
         extract = input_extractor(model, first)
         return lambda images: (extract(images), [])
@@ -186,11 +195,17 @@ def layer_feed(model: keras.Model, first: int) -> Callable[[np.ndarray], tuple]:
 
 
 def cache_layer(
-    model: keras.Model, first: int, rows: np.ndarray, batches: Iterable[Batch]
+    model: keras.Model,
+    first: int,
+    rows: np.ndarray,
+    batches: Iterable[Batch],
+    later: Sequence[int] = (),
 ) -> LayerCache:
-    """Run the model up to layer ``first`` once per input and keep what the search needs."""
+    """Run the model up to layer ``first`` once per input and keep what the search needs
+    (``later``: the other changed layers, whose inputs are cached when they lie beside the
+    path from layer ``first``)."""
     layer = model.layers[first]
-    feed = layer_feed(model, first)
+    feed = layer_feed(model, first, later)
     pres, selected, labels, sides = [], [], [], []
     if is_conv(layer):
         kernel = tf.constant(layer.kernel.numpy())

@@ -92,7 +92,7 @@ class BatchedFitness:
         layers = sorted(set(int(k) for k in locations[:, 0]))
         self.first = layers[0]
         self.sites = {k: _Site(model, k, locations) for k in layers}
-        self.tail = Tail(model, self.first)
+        self.tail = Tail(model, self.first, layers)
         self.later = {id(site.layer): site for k, site in self.sites.items() if k != self.first}
         first_size = int(np.prod(model.layers[self.first].output.shape[1:]))
         widest = max([first_size, *self.tail.output_sizes()])

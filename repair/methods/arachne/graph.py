@@ -45,17 +45,20 @@ class Tail:
     """What runs after layer ``first`` of ``model``, up to its one output.
 
     steps: (layer, node) in an order where each node follows the nodes it reads, only those
-    that depend on layer ``first``; sides: the tensors those nodes read that do not depend on
-    it (KerasTensors of ``model``, in a fixed order). Raise ModelError via :func:`tail_problem`
-    first: the constructor assumes the model passed it.
+    that depend on layer ``first`` or on a layer of ``changed`` (the other changed layers:
+    one on a parallel path, such as another of HydraNet's heads, runs again on its cached
+    input); sides: the tensors those nodes read that depend on none of them (KerasTensors of
+    ``model``, in a fixed order). Raise ModelError via :func:`tail_problem` first: the
+    constructor assumes the model passed it.
     """
 
-    def __init__(self, model: keras.Model, first: int) -> None:
+    def __init__(self, model: keras.Model, first: int, changed: Sequence[int] = ()) -> None:
         self.chain = isinstance(model, keras.Sequential)
         if self.chain:
             self.steps = [(layer, None) for layer in model.layers[first + 1 :]]
             self.sides: list[Any] = []
             return
+        self._changed = {id(model.layers[k]) for k in changed if k != first}
         self.start = _start_tensor(model, first)
         self.output = model.outputs[0]
         self._depends: dict[int, bool] = {}
@@ -89,7 +92,7 @@ class Tail:
             if id(current) in self._depends:
                 pending.pop()
                 continue
-            if current is self.start:
+            if current is self.start or id(_node(current).operation) in self._changed:
                 self._depends[id(current)] = True
                 pending.pop()
                 continue
@@ -161,6 +164,14 @@ def _reaches(output: Any, start: Any) -> bool:
         seen.add(id(tensor))
         pending.extend(_node(tensor).input_tensors)
     return False
+
+
+def feeds(model: keras.Model, source: int, layer: int) -> bool:
+    """Whether layer ``layer``'s output depends on layer ``source``'s (functional models;
+    in a Sequential model, whether ``source`` comes first)."""
+    if isinstance(model, keras.Sequential):
+        return source < layer
+    return _reaches(_start_tensor(model, layer), _start_tensor(model, source))
 
 
 def tail_problem(model: keras.Model, first: int) -> str | None:

@@ -101,8 +101,9 @@ def batched_fitness(
     model = task.model
     first = int(locations[:, 0].min())
     first_rows = locations[locations[:, 0] == first, 1]
-    negatives_cache = activations.cache_layer(model, first, first_rows, negative_batches)
-    positives_cache = activations.cache_layer(model, first, first_rows, positive_batches)
+    later = sorted({int(k) for k in locations[:, 0]})
+    negatives_cache = activations.cache_layer(model, first, first_rows, negative_batches, later)
+    positives_cache = activations.cache_layer(model, first, first_rows, positive_batches, later)
     kernels = {k: activations.kernel_matrix(model.layers[k]) for k in set(locations[:, 0])}
     original = np.array([kernels[k][i, j] for k, i, j in locations], dtype=np.float32)
     fitness = BatchedFitness(
