@@ -92,3 +92,18 @@ def test_a_parcel_moves_files_and_trees_once_and_paths_follow(tmp_path: Path) ->
 )
 def test_relocate_moves_whole_path_components_only(path: str, expected: str) -> None:
     assert shipping.relocate(path, [("/a/b", "/x")]) == expected
+
+
+def test_a_model_travels_with_what_its_method_reads_beside_it(tmp_path: Path) -> None:
+    from repair.methods.arachne.method import Arachne
+    from repair.methods.neurecover.method import NeuRecover
+
+    (tmp_path / "model.keras").write_bytes(b"weights")
+    for given in (tmp_path, tmp_path / "model.keras"):  # a model folder, or the file itself
+        assert shipping.model_input(str(given), Arachne) == shipping.Input(
+            str(tmp_path), ("model.keras",)
+        )
+        assert shipping.model_input(str(given), NeuRecover).members == (
+            "model.keras",
+            "checkpoints",
+        )
