@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from repair.core.files import atomic_path
+from repair.errors import InputNotFoundError
 from repair.registry import PATH_OPTION
 
 TEXT_SUFFIXES = (".json", ".csv", ".txt")
@@ -71,6 +72,8 @@ class Packer:
             if any(item.path != f and is_under(item.path, f) for f in folders):
                 continue  # inside a folder that travels whole
             path = Path(item.path)
+            if not path.exists():
+                raise InputNotFoundError(f"{path}: no such file or folder (an input of the runs)")
             if item not in self._handles:
                 data = folder_bytes(path, item.members) if path.is_dir() else path.read_bytes()
                 self._handles[item] = self._share(data)

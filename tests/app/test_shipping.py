@@ -107,3 +107,11 @@ def test_a_model_travels_with_what_its_method_reads_beside_it(tmp_path: Path) ->
             "model.keras",
             "checkpoints",
         )
+
+
+def test_a_missing_input_is_one_clear_error(tmp_path: Path) -> None:
+    from repair.errors import InputNotFoundError
+
+    packer = shipping.Packer(Store().share)
+    with pytest.raises(InputNotFoundError, match="val.h5: no such file or folder"):
+        packer.pack([shipping.Input(str(tmp_path / "val.h5"))])
