@@ -227,17 +227,20 @@ def target(
 @dataclass(frozen=True)
 class InspectResult:
     """The model file, its layers, those Arachne can target (indices; ``default`` is the one
-    it targets without --target_layer, None when there is none) and its parameter count."""
+    it targets without --target_layer, None when there is none), its parameter count, and the
+    layers that are nested models (``utils flatten_model`` makes their layers targets)."""
 
     model_path: Path
     layers: tuple[LayerRow, ...]
     targets: frozenset[int]
     default: int | None
     params: int
+    nested: frozenset[int] = frozenset()
 
 
 def inspect_model(*, model_dir: Path) -> InspectResult:
     """List the layers of the model at ``model_dir`` and which of them Arachne can repair."""
+    from repair.core.flatten import nested_models
     from repair.core.layer_input import default_target_layer
     from repair.core.model import layer_rows, load_model, resolve_model_path
     from repair.errors import ModelError
@@ -248,10 +251,12 @@ def inspect_model(*, model_dir: Path) -> InspectResult:
         default = default_target_layer(model)
     except ModelError:
         default = None
+    nested = {id(layer) for layer in nested_models(model)}
     return InspectResult(
         model_path=resolve_model_path(model_dir),
         layers=tuple(layer_rows(model)),
         targets=frozenset(targetable_layers(model)),
         default=default,
         params=model.count_params(),
+        nested=frozenset(i for i, layer in enumerate(model.layers) if id(layer) in nested),
     )

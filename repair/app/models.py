@@ -1,4 +1,6 @@
-"""Build a registered architecture with its options, and ``utils create_gate_class``.
+"""Build architectures, write HydraNet's gate labels and flatten nested models.
+
+``utils create_gate_class`` and ``utils flatten_model`` live here beside ``train``'s builder.
 
 ``train`` calls :func:`build_architecture`; a plugin that takes a third parameter ``options``
 receives a :class:`repair.models.settings.ModelOptions` (``--model_settings``,
@@ -129,3 +131,41 @@ def create_gate_class(*, hydra_setting_file: Path, data_dir: Path) -> GateResult
                 raise DataFormatError(f"{source} holds no samples")
             written.append((target, tuple(int(c) for c in counts)))
     return GateResult(tuple(written))
+
+
+@dataclass(frozen=True)
+class FlattenResult:
+    """path: the model written; layers: (before, after); inlined: the nested models' names;
+    targets: how many layers Arachne can target (before, after)."""
+
+    path: Path
+    layers: tuple[int, int]
+    inlined: tuple[str, ...]
+    targets: tuple[int, int]
+
+
+def flatten_model_file(*, model_dir: Path, output_dir: Path) -> FlattenResult:
+    """``utils flatten_model``: write ``model_dir``'s model with its nested models inlined
+    (:mod:`repair.core.flatten`), so that their layers become Arachne targets."""
+    from repair.core.flatten import flatten_model, nested_models
+    from repair.core.model import load_model, resolve_model_path, save_model
+    from repair.errors import ConfigError, ModelError
+    from repair.methods.arachne.activations import targetable_layers
+
+    source = resolve_model_path(model_dir)
+    target = Path(output_dir) / "model.keras"
+    if target.resolve() == source.resolve():
+        raise ConfigError(f"--output_dir {output_dir} holds the model itself; give another folder")
+    model = load_model(source)
+    inlined = tuple(layer.name for layer in nested_models(model))
+    if not inlined:
+        raise ModelError(f"{source} has no nested model; nothing to flatten")
+    flat = flatten_model(model)
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    path = save_model(flat, target)
+    return FlattenResult(
+        path,
+        (len(model.layers), len(flat.layers)),
+        inlined,
+        (len(targetable_layers(model)), len(targetable_layers(flat))),
+    )

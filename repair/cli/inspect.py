@@ -23,7 +23,8 @@ def inspect_command(model_dir: ModelDir, json_output: JsonOutput = False) -> Non
     result = inspect_model(model_dir=model_dir)
     rows, targets, default = result.layers, result.targets, result.default
     if json_output:
-        layers = [{**row.to_dict(), "arachne_target": row.index in targets} for row in rows]
+        layers = [{**row.to_dict(), "arachne_target": row.index in targets,
+                   "nested_model": row.index in result.nested} for row in rows]  # fmt: skip
         print(json.dumps({"model": str(result.model_path), "layers": layers,
                           "arachne_default_target": default}))  # fmt: skip
         return
@@ -31,6 +32,8 @@ def inspect_command(model_dir: ModelDir, json_output: JsonOutput = False) -> Non
     print("|---|---|---|---|---|---|")
     for row in rows:
         mark = "yes (default)" if row.index == default else "yes" if row.index in targets else ""
+        if row.index in result.nested:
+            mark = "no: a nested model (`repair utils flatten_model` inlines its layers)"
         print(f"| {row.index} | {row.name} | {row.type} | {_shape(row.output_shape)} "
               f"| {row.params:,} | {mark} |")  # fmt: skip
     print(f"parameters: {result.params:,}")

@@ -49,8 +49,8 @@ def target_problem(model: keras.Model, index: int) -> str | None:
     elif isinstance(layer, keras.Model):
         return (
             f"layer {index} ({layer.name}) is a nested model; the layers inside it are not "
-            "targets: build the model on them (a keras.applications trunk with "
-            "input_tensor=the model's input, as repair's own models do)"
+            "targets: inline them with `repair utils flatten_model` (or build the trunk on "
+            "the model's input, input_tensor=..., as repair's own models do)"
         )
     else:
         return (

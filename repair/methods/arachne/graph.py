@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from repair.core.flatten import node_of
 from repair.core.tf import keras, tf
 
 Replay = Callable[[keras.layers.Layer, tf.Tensor], tf.Tensor]
@@ -34,11 +35,6 @@ def calls_per_layer(model: keras.Model) -> dict[str, int]:
         layers = model.get_config()["layers"]
         _CALLS[model] = {layer["name"]: len(layer["inbound_nodes"]) for layer in layers}
     return _CALLS[model]
-
-
-def _node(tensor: Any) -> Any:
-    operation, node_index, _ = tensor._keras_history
-    return operation._inbound_nodes[node_index]
 
 
 class Tail:
@@ -68,7 +64,7 @@ class Tail:
         stack = [(model.outputs[0], False)]
         while stack:  # depth-first, post-order, without recursion (deep trunks)
             tensor, expanded = stack.pop()
-            node = _node(tensor)
+            node = node_of(tensor)
             if expanded:
                 if id(node) not in seen:
                     seen.add(id(node))
@@ -92,11 +88,11 @@ class Tail:
             if id(current) in self._depends:
                 pending.pop()
                 continue
-            if current is self.start or id(_node(current).operation) in self._changed:
+            if current is self.start or id(node_of(current).operation) in self._changed:
                 self._depends[id(current)] = True
                 pending.pop()
                 continue
-            sources = _node(current).input_tensors
+            sources = node_of(current).input_tensors
             unknown = [s for s in sources if id(s) not in self._depends]
             if unknown:
                 pending.extend(unknown)
@@ -162,7 +158,7 @@ def _reaches(output: Any, start: Any) -> bool:
         if id(tensor) in seen:
             continue
         seen.add(id(tensor))
-        pending.extend(_node(tensor).input_tensors)
+        pending.extend(node_of(tensor).input_tensors)
     return False
 
 
