@@ -17,8 +17,9 @@ MODELS = "repair.models"
 METHODS = "repair.methods"
 
 
-# In a plugin option's field metadata: the option names a file or folder (so that it travels
-# with the inputs to workers that share no disk with the driver, see repair.app.shipping).
+# In a dataclass field's metadata (a plugin option, a sweep unit's spec): the field names a
+# file or folder, so that it travels with the inputs to workers that share no disk with the
+# driver and is relocated there (repair.app.shipping).
 PATH_OPTION = "path"
 
 

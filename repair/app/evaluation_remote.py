@@ -11,7 +11,6 @@ its run folder as bytes, with the driver's paths in them; the driver writes them
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -61,16 +60,16 @@ def run_shipped(item: ShippedRun) -> dict[str, Any]:
     files of its run folder with the driver's paths, and the node it ran on."""
     from repair.executors.ray import fetch, node_id
 
-    root = Path(tempfile.mkdtemp(prefix="repair-evaluate-run-"))
-    try:
+    with tempfile.TemporaryDirectory(
+        prefix="repair-evaluate-run-", ignore_cleanup_errors=True
+    ) as folder:
+        root = Path(folder)
         driver_dir = str(_plain(item.spec).run_dir)
         mapping = shipping.unpack(item.parcel, root / "inputs", fetch)
         mapping = [(driver_dir, str(root / "run")), *mapping]
         value = item.function(shipping.relocated(item.spec, mapping))
         files = shipping.folder_files(root / "run", shipping.reverse(mapping))
         return {"value": value, "files": files, "node": node_id()}
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def ship_runs(pool: Any, function: Callable[[Any], Any], specs: list[Any]) -> list[ShippedRun]:

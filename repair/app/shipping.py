@@ -8,8 +8,9 @@ paths (:func:`relocated`), and :func:`folder_files` returns what it wrote as byt
 worker's paths in its text files written back as the driver's. The driver writes them with
 :func:`write_files`, each file atomically, so no worker path reaches the driver's files.
 
-A method option that names a file or folder says so in its field's metadata (``path=True``):
-it travels like the other inputs.
+A dataclass field that names a file or folder (a method option, a sweep unit's spec) says so
+in its metadata (``PATH_OPTION``): :func:`relocated` moves it, and a method option's file
+travels like the other inputs (:func:`option_inputs`).
 """
 
 from __future__ import annotations

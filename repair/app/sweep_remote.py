@@ -12,9 +12,8 @@ unit's files and a killed driver leaves folders a rerun redoes.
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,27 +69,19 @@ def ship(task: Task, done: list[dict[str, Any]], packer: shipping.Packer) -> Shi
     return ShippedTask(Task(remaining), start, packer.pack(wanted))
 
 
-def _on_worker(spec: UnitSpec, mapping: shipping.Mapping, folder: Path) -> UnitSpec:
-    def moved(path: str | None) -> str | None:
-        return None if path is None else shipping.relocate(path, mapping)
-
-    return replace(
-        spec, model=moved(spec.model), chunk_file=moved(spec.chunk_file),
-        test_data=moved(spec.test_data), folder=str(folder),
-        options=shipping.relocated(spec.options, mapping),
-    )  # fmt: skip
-
-
 def run_shipped(item: ShippedTask) -> dict[str, Any]:
     """In a worker: fetch the inputs, run the units in a temporary folder, return their files
     and records with the driver's paths, and the node they ran on."""
     from repair.executors.ray import fetch, node_id
 
-    root = Path(tempfile.mkdtemp(prefix="repair-sweep-unit-"))
-    try:
+    with tempfile.TemporaryDirectory(
+        prefix="repair-sweep-unit-", ignore_cleanup_errors=True
+    ) as folder:
+        root = Path(folder)
         mapping = shipping.unpack(item.parcel, root / "inputs", fetch)
         specs = tuple(
-            _on_worker(spec, mapping, root / "units" / spec.unit) for spec in item.task.units
+            shipping.relocated(spec, [(spec.folder, str(root / "units" / spec.unit)), *mapping])
+            for spec in item.task.units
         )
         start = None if item.start_model is None else shipping.relocate(item.start_model, mapping)
         records = run_task(Task(specs), start=start)
@@ -104,8 +95,6 @@ def run_shipped(item: ShippedTask) -> dict[str, Any]:
             files.pop(UNIT_FILENAME, None)  # the driver writes it from the record, last
             out.append({"record": record, "files": files})
         return {"units": out}
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def write_unit(folder: Path, record: dict[str, Any], files: dict[str, bytes]) -> None:

@@ -24,14 +24,16 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from repair.app.sweep_spec import Variant
 from repair.core import run_files
 from repair.core.files import write_json_atomic
+from repair.registry import PATH_OPTION
 
+PATH = {PATH_OPTION: True}  # a spec field naming a file or folder (relocated on a worker)
 UNIT_FILENAME = "unit.json"
 DATA_DIRNAME = "data"
 # What a unit writes in its folder; a rerun replaces these and nothing else.
@@ -62,10 +64,10 @@ class UnitSpec:
     seed: int
     method: type
     options: Variant
-    model: str | None
-    chunk_file: str
-    test_data: str
-    folder: str
+    model: str | None = field(metadata=PATH)
+    chunk_file: str = field(metadata=PATH)
+    test_data: str = field(metadata=PATH)
+    folder: str = field(metadata=PATH)
     batch_size: int = 32
     device: str = "auto"
     after: str | None = None
