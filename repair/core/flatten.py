@@ -14,14 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from repair.core.keras_graph import node_of, nodes_in_order
 from repair.core.tf import keras, tf
 from repair.errors import ModelError
-
-
-def node_of(tensor: Any) -> Any:
-    """The graph node of a functional model that produced the symbolic ``tensor``."""
-    operation, node_index, _ = tensor._keras_history
-    return operation._inbound_nodes[node_index]
 
 
 def nested_models(model: keras.Model) -> list[keras.Model]:
@@ -36,26 +31,6 @@ def _leaf_names(model: keras.Model) -> list[str]:
     return names
 
 
-def _nodes_in_order(outputs: list[Any], inputs: set[int]) -> list[Any]:
-    """The nodes that compute ``outputs`` from the tensors ``inputs`` (ids), each after the
-    nodes it reads (depth-first post-order, without recursion: trunks are deep)."""
-    order, seen = [], set()
-    stack = [(tensor, False) for tensor in reversed(outputs)]
-    while stack:
-        tensor, expanded = stack.pop()
-        node = node_of(tensor)
-        if expanded:
-            if id(node) not in seen:
-                seen.add(id(node))
-                order.append(node)
-            continue
-        if id(tensor) in inputs or id(node) in seen:
-            continue
-        stack.append((tensor, True))
-        stack.extend((source, False) for source in reversed(node.input_tensors))
-    return order
-
-
 def _call(model: keras.Model, inputs: list[Any]) -> list[Any]:
     """``model``'s outputs on the symbolic ``inputs``, nested models inlined."""
     if isinstance(model, keras.Sequential):
@@ -64,7 +39,7 @@ def _call(model: keras.Model, inputs: list[Any]) -> list[Any]:
             h = _call(layer, [h])[0] if isinstance(layer, keras.Model) else layer(h)
         return [h]
     values = {id(t): v for t, v in zip(model.inputs, inputs, strict=True)}
-    for node in _nodes_in_order(list(model.outputs), set(values)):
+    for node in nodes_in_order(list(model.outputs), lambda tensor: id(tensor) in values):
         args, kwargs = node.arguments.fill_in(values)
         operation = node.operation
         if isinstance(operation, keras.Model):

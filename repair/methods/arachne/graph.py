@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from repair.core.flatten import node_of
+from repair.core.keras_graph import node_of, nodes_in_order
 from repair.core.tf import keras, tf
 
 Replay = Callable[[keras.layers.Layer, tf.Tensor], tf.Tensor]
@@ -58,30 +58,18 @@ class Tail:
         self.start = _start_tensor(model, first)
         self.output = model.outputs[0]
         self._depends: dict[int, bool] = {}
-        self.steps, self.sides = [], []
-        seen: set[int] = set()
-        side_ids: set[int] = set()
-        stack = [(model.outputs[0], False)]
-        while stack:  # depth-first, post-order, without recursion (deep trunks)
-            tensor, expanded = stack.pop()
-            node = node_of(tensor)
-            if expanded:
-                if id(node) not in seen:
-                    seen.add(id(node))
-                    self.steps.append((node.operation, node))
-                continue
-            if tensor is self.start or id(node) in seen:
-                continue
-            stack.append((tensor, True))
-            for source in reversed(node.input_tensors):
-                if self.depends(source):
-                    stack.append((source, False))
-                elif id(source) not in side_ids:
-                    side_ids.add(id(source))
-                    self.sides.append(source)
+        nodes = nodes_in_order([self.output], lambda t: t is self.start or not self.depends(t))
+        self.steps = [(node.operation, node) for node in nodes]
+        sides: dict[int, Any] = {}  # what the steps read that depends on no changed layer
+        for node in nodes:
+            for source in node.input_tensors:
+                if not self.depends(source):
+                    sides.setdefault(id(source), source)
+        self.sides = list(sides.values())
 
     def depends(self, tensor: Any) -> bool:
-        """Whether ``tensor`` changes with the output of layer ``first``."""
+        """Whether ``tensor`` changes with the output of layer ``first`` (or of a layer of
+        ``changed``)."""
         pending = [tensor]
         while pending:
             current = pending[-1]
