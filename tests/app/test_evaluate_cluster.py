@@ -2,7 +2,8 @@
 nodes: the runs take their inputs from the object store (each file once), run on both nodes,
 write no worker path, and give what a serial evaluate gives, held-out runs too; and with the
 driver's inputs moved away once shipped, a DRWeightMerge run (a whole negative/ tree and a
-settings file named by an option) still runs, so nothing reads the driver's disk."""
+settings file named by an option) still runs, so nothing reads the driver's disk; a worker node
+killed mid-run costs a retry, not a run."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from repair.app.shipping import folder_bytes
-from tests.app.sweeps import finish, repair_process
+from tests.app.sweeps import finish, kill_node_mid_task, repair_process
 from tests.conftest import run_ok
 from tests.variability.test_runs import HOLDOUT, _without_times, evaluate_args
 
@@ -167,3 +168,27 @@ def test_nothing_reads_the_drivers_disk_once_the_inputs_are_shipped(
     assert len(types_run) == 2
     assert facts["retried"] == 0 and facts["nodes"][0] is not None
     _no_worker_path(tmp_path / "ray")
+
+
+def test_a_worker_node_killed_mid_run_costs_a_retry_not_a_run(
+    cluster, serial_runs, digits_model_dir, target_dir, tmp_path
+) -> None:
+    """Last in the module: it takes a node away (a spare joins first, so two remain)."""
+    head, workers, home = cluster
+    serial_out, serial = serial_runs
+    spare = head.add_node(num_cpus=1)
+    head.wait_for_nodes()
+    victim = workers[1]
+    out = tmp_path / "ray"
+    args = [*evaluate_args(digits_model_dir, target_dir, out), *RUN_ARGS]
+    process = repair_process([*args, "--executor=ray", "--address", head.address], home)
+    kill_node_mid_task(head, victim, process)
+    workers[1] = spare
+    report = finish(process)
+    assert report["retried"] >= 1 and victim.node_id not in report["nodes"]
+    assert report["runs"] == serial["runs"] and report["mean_std"] == serial["mean_std"]
+    assert json.loads((out / "evaluate.json").read_text())["retried"] == report["retried"]
+    for ours, theirs in zip(_folders(out), _folders(serial_out), strict=True):
+        assert _summary(ours) == _summary(theirs)
+        assert (ours / "weights.csv").read_bytes() == (theirs / "weights.csv").read_bytes()
+    _no_worker_path(out)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from repair.app.shipping import folder_bytes
-from tests.app.sweeps import comparable, finish, repair_process, sweep_args
+from tests.app.sweeps import comparable, finish, kill_node_mid_task, repair_process, sweep_args
 from tests.conftest import run_ok
 
 pytest.importorskip("ray")
@@ -32,22 +32,6 @@ def serial_units(digits_data_dir, digits_model_dir, chunks, tmp_path_factory):
 
 def _units(out: Path) -> list[Path]:
     return sorted(p.parent for p in out.rglob("unit.json"))
-
-
-def _running_units(raylet_pid: int) -> int:
-    """Worker processes of that raylet running a unit now (Ray names them after the task)."""
-    count = 0
-    for entry in Path("/proc").iterdir():
-        try:
-            status = (entry / "status").read_text()
-            title = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except (OSError, ValueError):
-            continue
-        parent = next(
-            (line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), ""
-        )
-        count += parent == str(raylet_pid) and title.startswith("ray::_run_in_worker")
-    return count
 
 
 def test_units_run_on_both_nodes_from_the_object_store_and_equal_a_serial_run(
@@ -81,18 +65,12 @@ def test_a_worker_node_killed_mid_sweep_costs_a_retry_not_a_unit(
     spare = head.add_node(num_cpus=1)  # the sweep keeps two nodes after one is lost
     head.wait_for_nodes()
     victim = workers[1]
-    raylet = victim.all_processes["raylet"][0].process.pid
     out = tmp_path / "ray"
     extra = ["--chunks=0", SEEDS, "--executor=ray", "--address", head.address]
     process = repair_process(
         sweep_args(digits_model_dir, digits_data_dir, chunks, out, *extra), home
     )
-    deadline = time.monotonic() + 180
-    while not _running_units(raylet):  # wait until a unit runs on the victim
-        assert process.poll() is None and time.monotonic() < deadline, "no unit on the victim"
-        time.sleep(0.05)
-    time.sleep(1.0)  # past the attempt's first step (it reports itself), well before its end
-    head.remove_node(victim, allow_graceful=False)  # SIGKILL its raylet and workers
+    kill_node_mid_task(head, victim, process)
     workers[1] = spare
     report = finish(process)
     assert (report["units"], report["errors"]) == (4, 0) and report["retried"] >= 1
