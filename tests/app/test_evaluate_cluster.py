@@ -39,6 +39,20 @@ def _no_worker_path(out: Path) -> None:
             assert "repair-evaluate-run-" not in path.read_text(), path
 
 
+def _assert_serial_runs(report: dict, out: Path, serial_runs: tuple[Path, dict]) -> None:
+    """The runs of ``report`` (written under ``out``) give what the serial evaluate gave: rates,
+    mean and std, each run's summary.json and weights.csv, a repaired model, driver paths."""
+    serial_out, serial = serial_runs
+    assert report["runs"] == serial["runs"]
+    assert report["mean_std"] == serial["mean_std"]
+    for ours, theirs in zip(_folders(out), _folders(serial_out), strict=True):
+        assert _summary(ours) == _summary(theirs)
+        assert (ours / "weights.csv").read_bytes() == (theirs / "weights.csv").read_bytes()
+        assert (ours / "repair" / "model.keras").is_file()
+        summary = json.loads((ours / "summary.json").read_text())
+        assert summary["output_dir"] == str(ours.resolve())  # the driver's path, not the worker's
+
+
 @pytest.fixture(scope="module")
 def serial_runs(digits_model_dir, target_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("serial-evaluate")
@@ -54,12 +68,10 @@ def test_runs_ship_their_inputs_once_use_both_nodes_and_equal_serial(
     tmp_path,
 ) -> None:
     head, workers, home = cluster
-    serial_out, serial = serial_runs
     out = tmp_path / "ray"
     args = [*evaluate_args(digits_model_dir, target_dir, out), *RUN_ARGS]
     report = finish(repair_process([*args, "--executor=ray", "--address", head.address], home))
-    assert [r for r in report["runs"]] == serial["runs"]
-    assert report["mean_std"] == serial["mean_std"]
+    _assert_serial_runs(report, out, serial_runs)
     assert set(report["nodes"]) == {w.node_id for w in workers}  # 3 runs, two 1-CPU nodes
     assert report["retried"] == 0
     # each input once for the 3 runs: the model, the negative/ tree, the positives' split, test
@@ -69,12 +81,6 @@ def test_runs_ship_their_inputs_once_use_both_nodes_and_equal_serial(
     sent += (target_dir / "test.h5").stat().st_size
     assert report["object_store_bytes"] == sent
     assert json.loads((out / "evaluate.json").read_text()) == report
-    for ours, theirs in zip(_folders(out), _folders(serial_out), strict=True):
-        assert _summary(ours) == _summary(theirs)
-        assert (ours / "weights.csv").read_bytes() == (theirs / "weights.csv").read_bytes()
-        assert (ours / "repair" / "model.keras").is_file()
-        summary = json.loads((ours / "summary.json").read_text())
-        assert summary["output_dir"] == str(ours.resolve())  # the driver's path, not the worker's
     _no_worker_path(out)
 
 
@@ -175,7 +181,6 @@ def test_a_worker_node_killed_mid_run_costs_a_retry_not_a_run(
 ) -> None:
     """Last in the module: it takes a node away (a spare joins first, so two remain)."""
     head, workers, home = cluster
-    serial_out, serial = serial_runs
     spare = head.add_node(num_cpus=1)
     head.wait_for_nodes()
     victim = workers[1]
@@ -186,9 +191,6 @@ def test_a_worker_node_killed_mid_run_costs_a_retry_not_a_run(
     workers[1] = spare
     report = finish(process)
     assert report["retried"] >= 1 and victim.node_id not in report["nodes"]
-    assert report["runs"] == serial["runs"] and report["mean_std"] == serial["mean_std"]
     assert json.loads((out / "evaluate.json").read_text())["retried"] == report["retried"]
-    for ours, theirs in zip(_folders(out), _folders(serial_out), strict=True):
-        assert _summary(ours) == _summary(theirs)
-        assert (ours / "weights.csv").read_bytes() == (theirs / "weights.csv").read_bytes()
+    _assert_serial_runs(report, out, serial_runs)
     _no_worker_path(out)
